@@ -1,0 +1,91 @@
+//! Parsing of command arguments with Redis's rules and error texts.
+
+use bytes::Bytes;
+
+use crate::CmdError;
+
+/// Parses a signed 64-bit integer like Redis (`string2ll`: no spaces, no
+/// `+`, no leading zeros); fails with "value is not an integer or out of
+/// range".
+pub fn int(arg: &[u8]) -> Result<i64, CmdError> {
+    resp::parse_int(arg).ok_or(CmdError::NotInteger)
+}
+
+/// Parses an integer that must be `>= 0` (fails with "value is out of range,
+/// must be positive").
+pub fn non_negative(arg: &[u8]) -> Result<u64, CmdError> {
+    let n = int(arg)?;
+    u64::try_from(n).map_err(|_| CmdError::NotPositive)
+}
+
+/// Parses a double like Redis's `getDoubleFromObject`: decimal or scientific
+/// notation, `inf`/`-inf`/`+inf`/`infinity`; never NaN, no surrounding
+/// spaces. Fails with "value is not a valid float".
+pub fn float(arg: &[u8]) -> Result<f64, CmdError> {
+    parse_float(arg).ok_or(CmdError::NotFloat)
+}
+
+/// The parsing behind [`float`], for callers that need their own error text.
+pub fn parse_float(arg: &[u8]) -> Option<f64> {
+    let text = std::str::from_utf8(arg).ok()?;
+    if text.is_empty()
+        || text.len() > 5000
+        || text.starts_with(char::is_whitespace)
+        || text.ends_with(char::is_whitespace)
+    {
+        return None;
+    }
+    let value: f64 = text.parse().ok()?;
+    (!value.is_nan()).then_some(value)
+}
+
+/// Parses a blocking command's timeout in seconds (a float) into
+/// milliseconds; `0` means block forever.
+pub fn timeout_ms(arg: &[u8]) -> Result<u64, CmdError> {
+    let secs = parse_float(arg).ok_or(CmdError::TimeoutNotFloat)?;
+    if secs < 0.0 {
+        return Err(CmdError::TimeoutNegative);
+    }
+    let ms = secs * 1000.0;
+    if !ms.is_finite() || ms > (i64::MAX / 2) as f64 {
+        return Err(CmdError::TimeoutOutOfRange);
+    }
+    Ok(ms.ceil() as u64)
+}
+
+/// Case-insensitive comparison of an argument with an ASCII keyword.
+pub fn is(arg: &[u8], keyword: &str) -> bool {
+    arg.eq_ignore_ascii_case(keyword.as_bytes())
+}
+
+/// The command name in lower case, for error messages.
+pub fn command_name(args: &[Bytes]) -> String {
+    args.first()
+        .map(|a| String::from_utf8_lossy(a).to_lowercase())
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_follow_redis() {
+        assert_eq!(float(b"1.5"), Ok(1.5));
+        assert_eq!(float(b"-inf"), Ok(f64::NEG_INFINITY));
+        assert_eq!(float(b"+inf"), Ok(f64::INFINITY));
+        assert_eq!(float(b"1e3"), Ok(1000.0));
+        assert_eq!(float(b"nan"), Err(CmdError::NotFloat));
+        assert_eq!(float(b" 1"), Err(CmdError::NotFloat));
+        assert_eq!(float(b""), Err(CmdError::NotFloat));
+        assert_eq!(float(b"abc"), Err(CmdError::NotFloat));
+    }
+
+    #[test]
+    fn timeouts() {
+        assert_eq!(timeout_ms(b"0"), Ok(0));
+        assert_eq!(timeout_ms(b"0.1"), Ok(100));
+        assert_eq!(timeout_ms(b"-1"), Err(CmdError::TimeoutNegative));
+        assert_eq!(timeout_ms(b"x"), Err(CmdError::TimeoutNotFloat));
+    }
+}

@@ -1,0 +1,5 @@
+//! Hash commands (H*).
+
+use crate::table::CommandSpec as C;
+
+pub(crate) const COMMANDS: &[C] = &[];

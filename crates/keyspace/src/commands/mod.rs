@@ -1,0 +1,31 @@
+//! Command implementations, one file per family. Each family exports its
+//! table rows as `COMMANDS`; [`families`] is the only place that lists them.
+
+mod bitmap;
+mod connection;
+mod expire;
+mod hash;
+mod hll;
+mod keys;
+mod list;
+mod set;
+mod string;
+mod zset;
+
+use crate::CommandSpec;
+
+/// The command table rows of every family.
+pub(crate) fn families() -> [&'static [CommandSpec]; 10] {
+    [
+        connection::COMMANDS,
+        keys::COMMANDS,
+        expire::COMMANDS,
+        string::COMMANDS,
+        bitmap::COMMANDS,
+        hll::COMMANDS,
+        hash::COMMANDS,
+        list::COMMANDS,
+        set::COMMANDS,
+        zset::COMMANDS,
+    ]
+}

@@ -1,0 +1,107 @@
+//! The execution context of one command.
+
+use rand_core::{RngCore, SeedableRng};
+use rand_xoshiro::Xoshiro256PlusPlus;
+
+use crate::Blob;
+
+/// A blocking command that found nothing to pop asks to wait on these keys.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BlockRequest {
+    /// `(db, key)` pairs whose readiness should retry the command.
+    pub keys: Vec<(usize, Blob)>,
+    /// How long to wait in milliseconds; 0 waits forever.
+    pub timeout_ms: u64,
+}
+
+/// Everything a command may depend on besides the keyspace and its
+/// arguments. To ensure deterministic apply, this is the only source of time
+/// and randomness: `now_ms` and the seed come from the log entry.
+#[derive(Debug)]
+pub struct Ctx {
+    /// The selected database.
+    pub db: usize,
+    /// The entry's clock, Unix milliseconds.
+    pub now_ms: u64,
+    /// Inside MULTI/EXEC or a script: blocking commands must not block.
+    pub no_block: bool,
+    rng: Xoshiro256PlusPlus,
+    blocked: Option<BlockRequest>,
+    /// Keys changed by the command (only collected while someone watches or
+    /// tracks keys).
+    modified: Option<Vec<(usize, Blob)>>,
+    /// Keys that received elements blocked clients may be waiting for.
+    ready: Option<Vec<(usize, Blob)>>,
+}
+
+impl Ctx {
+    /// A context for database `db` at `now_ms`, with randomness seeded by
+    /// `seed`.
+    pub fn new(db: usize, now_ms: u64, seed: u64) -> Ctx {
+        Ctx {
+            db,
+            now_ms,
+            no_block: false,
+            rng: Xoshiro256PlusPlus::seed_from_u64(seed),
+            blocked: None,
+            modified: None,
+            ready: None,
+        }
+    }
+
+    /// The deterministic random generator.
+    pub fn rng(&mut self) -> &mut impl RngCore {
+        &mut self.rng
+    }
+
+    /// A random integer in `0..n` (`n > 0`).
+    pub fn random_below(&mut self, n: usize) -> usize {
+        (self.rng.next_u64() % n.max(1) as u64) as usize
+    }
+
+    /// Called by a blocking command that found nothing: the server parks the
+    /// client until one of `keys` is signalled ready or the timeout passes,
+    /// then runs the command again. The command must not write a reply.
+    pub fn block(&mut self, keys: Vec<(usize, Blob)>, timeout_ms: u64) {
+        self.blocked = Some(BlockRequest { keys, timeout_ms });
+    }
+
+    /// The block request of the last command, if it asked to block.
+    pub fn take_block(&mut self) -> Option<BlockRequest> {
+        self.blocked.take()
+    }
+
+    /// Records that `key` in `db` was modified (Redis's
+    /// `signalModifiedKey`): invalidates WATCH and client-side caches.
+    /// To ensure WATCH stays correct, every command that changes a key calls
+    /// this — and only when it really changed something.
+    pub fn modified(&mut self, db: usize, key: &[u8]) {
+        if let Some(list) = self.modified.as_mut() {
+            list.push((db, Blob::from_slice(key)));
+        }
+    }
+
+    /// Records that `key` in `db` received elements (list push, zset add):
+    /// clients blocked on it get a chance to retry.
+    pub fn ready(&mut self, db: usize, key: &[u8]) {
+        if let Some(list) = self.ready.as_mut() {
+            list.push((db, Blob::from_slice(key)));
+        }
+    }
+
+    pub(crate) fn track(&mut self, modified: bool, ready: bool) {
+        self.modified = modified.then(Vec::new);
+        self.ready = ready.then(Vec::new);
+    }
+
+    pub(crate) fn take_modified(&mut self) -> Vec<(usize, Blob)> {
+        self.modified
+            .as_mut()
+            .map(std::mem::take)
+            .unwrap_or_default()
+    }
+
+    pub(crate) fn take_ready(&mut self) -> Vec<(usize, Blob)> {
+        self.ready.as_mut().map(std::mem::take).unwrap_or_default()
+    }
+}

@@ -1,0 +1,222 @@
+//! The whole state machine: numbered databases plus replicated bookkeeping.
+
+use bytes::Bytes;
+use resp::Reply;
+
+use crate::table::{self, Handler};
+use crate::watch::Watches;
+use crate::{Blob, BlockRequest, CmdError, Ctx, Db, Op};
+
+/// What applying one [`Op`] produced besides its reply.
+#[derive(Debug, Default, PartialEq)]
+pub struct ApplyOutcome {
+    /// A blocking command found nothing: the client waits (no reply was
+    /// written).
+    pub blocked: Option<BlockRequest>,
+    /// For a transaction: the end offset in the reply buffer of each
+    /// command's reply, or `None` if WATCH aborted it (nothing written).
+    pub transaction: Option<Vec<usize>>,
+}
+
+/// The databases and everything else that must be identical on every replica.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Keyspace {
+    dbs: Vec<Db>,
+    /// Highest clock of any applied entry: reads never run "before" it.
+    clock_ms: u64,
+    /// Number of operations applied; orders modifications for WATCH.
+    seq: u64,
+    watches: Watches,
+    /// Collect keys that blocked clients may wait for (set by the server;
+    /// affects only what is reported, never the state).
+    track_ready: bool,
+    ready: Vec<(usize, Blob)>,
+}
+
+impl Keyspace {
+    /// An empty keyspace with `databases` numbered databases.
+    pub fn new(databases: usize) -> Keyspace {
+        Keyspace {
+            dbs: (0..databases.max(1)).map(|_| Db::new()).collect(),
+            clock_ms: 0,
+            seq: 0,
+            watches: Watches::default(),
+            track_ready: false,
+            ready: Vec::new(),
+        }
+    }
+
+    /// Number of databases.
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    /// Database `index` (callers validate the index; SELECT does).
+    pub fn db(&self, index: usize) -> &Db {
+        &self.dbs[index.min(self.dbs.len() - 1)]
+    }
+
+    /// Database `index`, mutably.
+    pub fn db_mut(&mut self, index: usize) -> &mut Db {
+        let last = self.dbs.len() - 1;
+        &mut self.dbs[index.min(last)]
+    }
+
+    /// Checks a client-supplied database index.
+    pub fn check_db(&self, index: i64) -> Result<usize, CmdError> {
+        usize::try_from(index)
+            .ok()
+            .filter(|i| *i < self.dbs.len())
+            .ok_or(CmdError::DbIndexOutOfRange)
+    }
+
+    /// The clock reads should use: the wall clock, but never earlier than
+    /// the last applied entry (so a key expired by a write stays expired for
+    /// reads even if the wall clock steps back).
+    pub fn read_clock(&self, wall_ms: u64) -> u64 {
+        wall_ms.max(self.clock_ms)
+    }
+
+    /// The clock of the last applied entry.
+    pub fn clock_ms(&self) -> u64 {
+        self.clock_ms
+    }
+
+    /// Enables or disables reporting of keys that became ready for blocked
+    /// clients ([`Keyspace::take_ready`]).
+    pub fn set_ready_tracking(&mut self, on: bool) {
+        self.track_ready = on;
+        if !on {
+            self.ready.clear();
+        }
+    }
+
+    /// Keys that received elements since the last call, in order.
+    pub fn take_ready(&mut self) -> Vec<(usize, Blob)> {
+        std::mem::take(&mut self.ready)
+    }
+
+    /// Applies one logged operation with the entry's clock and seed, writing
+    /// its reply (if any) to `out`.
+    pub fn apply(&mut self, op: &Op, now_ms: u64, seed: u64, out: &mut Reply) -> ApplyOutcome {
+        self.seq += 1;
+        self.clock_ms = self.clock_ms.max(now_ms);
+        let now_ms = self.clock_ms;
+        match op {
+            Op::Command { db, args, .. } => {
+                let mut ctx = self.context(*db, now_ms, seed);
+                self.run_command(&mut ctx, args, out);
+                ApplyOutcome {
+                    blocked: ctx.take_block(),
+                    transaction: None,
+                }
+            }
+            Op::Transaction {
+                session, commands, ..
+            } => ApplyOutcome {
+                blocked: None,
+                transaction: self.run_transaction(*session, commands, now_ms, seed, out),
+            },
+            Op::Watch { session, keys } => {
+                for (db, key) in keys {
+                    let expire_at = self.db(*db).entry(key, now_ms).and_then(|e| e.expire_at());
+                    self.watches
+                        .watch(*session, *db, Blob::from_slice(key), self.seq, expire_at);
+                }
+                ApplyOutcome::default()
+            }
+            Op::Unwatch { session } => {
+                self.watches.unwatch(*session);
+                ApplyOutcome::default()
+            }
+            Op::Expire { db, keys } => {
+                let mut ctx = self.context(*db, now_ms, seed);
+                for key in keys {
+                    if self.db_mut(*db).reclaim_if_expired(key, now_ms) {
+                        ctx.modified(*db, key);
+                    }
+                }
+                self.absorb(&mut ctx);
+                ApplyOutcome::default()
+            }
+        }
+    }
+
+    /// Runs a read command (resolved by the caller) against this keyspace.
+    pub fn read(&self, spec: &table::CommandSpec, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) {
+        table::run_read(spec, self, ctx, args, out);
+    }
+
+    /// Empties database `db`, invalidating watches on keys it held.
+    pub fn flush_db(&mut self, db: usize, ctx: &mut Ctx) {
+        self.touch_watched_existing(db, db, ctx);
+        self.db_mut(db).clear();
+    }
+
+    /// Swaps two databases, invalidating watches on keys either held.
+    pub fn swap_db(&mut self, a: usize, b: usize, ctx: &mut Ctx) {
+        self.touch_watched_existing(a, b, ctx);
+        self.touch_watched_existing(b, a, ctx);
+        self.dbs.swap(a, b);
+    }
+
+    /// Touches the watched keys of `db` that exist in `db` or in `other`.
+    fn touch_watched_existing(&self, db: usize, other: usize, ctx: &mut Ctx) {
+        for key in self.watches.keys_in_db(db) {
+            if self.db(db).contains(&key, ctx.now_ms) || self.db(other).contains(&key, ctx.now_ms) {
+                ctx.modified(db, &key);
+            }
+        }
+    }
+
+    fn context(&self, db: usize, now_ms: u64, seed: u64) -> Ctx {
+        let mut ctx = Ctx::new(db, now_ms, seed);
+        ctx.track(self.watches.is_active(), self.track_ready);
+        ctx
+    }
+
+    fn run_command(&mut self, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) {
+        match table::resolve(args) {
+            Ok(spec) if matches!(spec.handler, Handler::Read(_) | Handler::Write(_)) => {
+                table::run(spec, self, ctx, args, out);
+            }
+            Ok(_) => out.error(&CmdError::err("command not allowed in the log").to_string()),
+            Err(e) => out.error(&e.to_string()),
+        }
+        self.absorb(ctx);
+    }
+
+    fn run_transaction(
+        &mut self,
+        session: u64,
+        commands: &[(usize, Vec<Bytes>)],
+        now_ms: u64,
+        seed: u64,
+        out: &mut Reply,
+    ) -> Option<Vec<usize>> {
+        let clean = self.watches.clean(session, now_ms);
+        self.watches.unwatch(session);
+        if !clean {
+            return None;
+        }
+        let mut ctx = self.context(0, now_ms, seed);
+        ctx.no_block = true;
+        let mut ends = Vec::with_capacity(commands.len());
+        for (db, args) in commands {
+            ctx.db = *db;
+            self.run_command(&mut ctx, args, out);
+            ends.push(out.len());
+        }
+        Some(ends)
+    }
+
+    /// Feeds what a command reported into the replicated bookkeeping.
+    fn absorb(&mut self, ctx: &mut Ctx) {
+        for (db, key) in ctx.take_modified() {
+            self.watches.touch(db, &key, self.seq);
+        }
+        if self.track_ready {
+            self.ready.extend(ctx.take_ready());
+        }
+    }
+}

@@ -1,0 +1,24 @@
+//! The data structures behind each Redis type.
+//!
+//! Every collection has a compact encoding for small sizes (like Redis's
+//! listpack and intset) and a hash-table or tree encoding past the size
+//! thresholds. Iteration order is a function of the operations applied
+//! (insertion order with swap-removal), never of hash seeds, so replicas that
+//! apply the same log iterate — and pick random elements — identically.
+
+mod hash;
+mod list;
+pub mod packed;
+mod set;
+mod zset;
+
+pub use hash::Hash;
+pub use list::List;
+pub use packed::Packed;
+pub use set::Set;
+pub use zset::SortedSet;
+
+/// Hash-table with insertion-ordered, index-addressable entries.
+pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;
+/// Hash-set with insertion-ordered, index-addressable members.
+pub type OrderedSet<T> = indexmap::IndexSet<T, foldhash::fast::RandomState>;
