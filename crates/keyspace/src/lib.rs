@@ -18,6 +18,7 @@
 //! seeds or memory addresses.
 
 pub mod args;
+pub mod codec;
 mod commands;
 mod ctx;
 mod db;

@@ -1,6 +1,7 @@
 //! The hash type.
 
 use super::{OrderedMap, Packed};
+use crate::codec::{CodecError, Encode, Reader, Writer};
 use crate::Blob;
 
 /// A Redis hash: field/value pairs packed in one buffer while small
@@ -37,6 +38,50 @@ impl Hash {
         match self {
             Hash::Packed(_) => "listpack",
             Hash::Table(_) => "hashtable",
+        }
+    }
+}
+
+const PACKED: u8 = 0;
+const TABLE: u8 = 1;
+
+impl Encode for Hash {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            Hash::Packed(p) => {
+                w.u8(PACKED);
+                p.encode(w);
+            }
+            Hash::Table(t) => {
+                w.u8(TABLE);
+                w.varint(t.len() as u64);
+                for (field, value) in t {
+                    w.bytes(field);
+                    w.bytes(value);
+                }
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Hash, CodecError> {
+        match r.u8()? {
+            PACKED => {
+                let p = Packed::decode(r)?;
+                if p.len() % 2 != 0 {
+                    return Err(CodecError("odd packed hash"));
+                }
+                Ok(Hash::Packed(p))
+            }
+            TABLE => {
+                let n = r.count()?;
+                let mut t = OrderedMap::with_capacity_and_hasher(n, Default::default());
+                for _ in 0..n {
+                    let field = Blob::from_slice(r.bytes()?);
+                    t.insert(field, Blob::from_slice(r.bytes()?));
+                }
+                Ok(Hash::Table(t))
+            }
+            _ => Err(CodecError("unknown hash encoding")),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 use std::collections::VecDeque;
 
+use crate::codec::{CodecError, Encode, Reader, Writer};
 use crate::Blob;
 
 /// A Redis list: a deque of byte strings (O(1) push/pop at both ends and
@@ -40,5 +41,23 @@ impl List {
     /// The elements, mutably.
     pub fn items_mut(&mut self) -> &mut VecDeque<Blob> {
         &mut self.items
+    }
+}
+
+impl Encode for List {
+    fn encode(&self, w: &mut Writer) {
+        w.varint(self.items.len() as u64);
+        for item in &self.items {
+            w.bytes(item);
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<List, CodecError> {
+        let n = r.count()?;
+        let mut items = VecDeque::with_capacity(n);
+        for _ in 0..n {
+            items.push_back(Blob::from_slice(r.bytes()?));
+        }
+        Ok(List { items })
     }
 }

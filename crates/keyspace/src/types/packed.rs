@@ -1,5 +1,7 @@
 //! A compact sequence of byte strings in one allocation (keel's listpack).
 
+use crate::codec::{CodecError, Encode, Reader, Writer};
+
 /// Byte strings stored back to back in one buffer, each prefixed by its
 /// length as a LEB128 varint. Small hashes, sets and sorted sets use it so a
 /// collection of a few short elements costs one allocation and a few bytes
@@ -99,6 +101,38 @@ impl Packed {
     /// Releases spare capacity.
     pub fn shrink_to_fit(&mut self) {
         self.buf.shrink_to_fit();
+    }
+}
+
+impl Encode for Packed {
+    fn encode(&self, w: &mut Writer) {
+        w.varint(self.count as u64);
+        w.bytes(&self.buf);
+    }
+
+    /// Decodes and validates: every element header must lie inside the
+    /// buffer and the element count must match.
+    fn decode(r: &mut Reader<'_>) -> Result<Packed, CodecError> {
+        let count = r.varint()?;
+        let buf = r.bytes()?;
+        let mut pos = 0;
+        let mut seen = 0u64;
+        while pos < buf.len() {
+            let (len, header) = read_varint(&buf[pos..]);
+            pos = pos
+                .checked_add(header)
+                .and_then(|p| p.checked_add(len))
+                .filter(|end| *end <= buf.len())
+                .ok_or(CodecError("packed element out of bounds"))?;
+            seen += 1;
+        }
+        if seen != count {
+            return Err(CodecError("packed count mismatch"));
+        }
+        Ok(Packed {
+            buf: buf.to_vec(),
+            count: count as usize,
+        })
     }
 }
 

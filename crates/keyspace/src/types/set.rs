@@ -1,6 +1,7 @@
 //! The set type.
 
 use super::OrderedSet;
+use crate::codec::{CodecError, Encode, Reader, Writer};
 use crate::Blob;
 
 /// A Redis set: a sorted array of integers while every member is an integer
@@ -36,6 +37,55 @@ impl Set {
         match self {
             Set::Ints(_) => "intset",
             Set::Table(_) => "hashtable",
+        }
+    }
+}
+
+const INTS: u8 = 0;
+const TABLE: u8 = 1;
+
+impl Encode for Set {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            Set::Ints(v) => {
+                w.u8(INTS);
+                w.varint(v.len() as u64);
+                for n in v {
+                    w.int(*n);
+                }
+            }
+            Set::Table(t) => {
+                w.u8(TABLE);
+                w.varint(t.len() as u64);
+                for member in t {
+                    w.bytes(member);
+                }
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Set, CodecError> {
+        match r.u8()? {
+            INTS => {
+                let n = r.count()?;
+                let mut v = Vec::with_capacity(n);
+                for _ in 0..n {
+                    v.push(r.int()?);
+                }
+                if !v.windows(2).all(|w| w[0] < w[1]) {
+                    return Err(CodecError("intset not sorted"));
+                }
+                Ok(Set::Ints(v))
+            }
+            TABLE => {
+                let n = r.count()?;
+                let mut t = OrderedSet::with_capacity_and_hasher(n, Default::default());
+                for _ in 0..n {
+                    t.insert(Blob::from_slice(r.bytes()?));
+                }
+                Ok(Set::Table(t))
+            }
+            _ => Err(CodecError("unknown set encoding")),
         }
     }
 }

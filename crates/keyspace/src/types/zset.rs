@@ -1,6 +1,7 @@
 //! The sorted set type.
 
 use super::Packed;
+use crate::codec::{CodecError, Encode, Reader, Writer};
 
 /// A Redis sorted set: member/score pairs ordered by (score, member).
 /// Small sets are packed (`listpack`); large ones use an index by member
@@ -34,6 +35,32 @@ impl SortedSet {
     pub fn encoding(&self) -> &'static str {
         match self {
             SortedSet::Packed(_) => "listpack",
+        }
+    }
+}
+
+const PACKED: u8 = 0;
+
+impl Encode for SortedSet {
+    fn encode(&self, w: &mut Writer) {
+        match self {
+            SortedSet::Packed(p) => {
+                w.u8(PACKED);
+                p.encode(w);
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<SortedSet, CodecError> {
+        match r.u8()? {
+            PACKED => {
+                let p = Packed::decode(r)?;
+                if p.len() % 2 != 0 {
+                    return Err(CodecError("odd packed sorted set"));
+                }
+                Ok(SortedSet::Packed(p))
+            }
+            _ => Err(CodecError("unknown sorted set encoding")),
         }
     }
 }
