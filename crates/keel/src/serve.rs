@@ -1,0 +1,107 @@
+//! `keel` / `keel server`: run the server until SIGINT, SIGTERM or SHUTDOWN.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use clap::Args;
+use server::{Config, Durability};
+use tracing_subscriber::EnvFilter;
+
+/// Server options; flags override the config file.
+#[derive(Debug, Clone, Args)]
+pub struct ServerArgs {
+    /// TOML configuration file (see keel.example.toml).
+    #[arg(long, short = 'c')]
+    config: Option<PathBuf>,
+    /// TCP port (0 picks a free port).
+    #[arg(long)]
+    port: Option<u16>,
+    /// Address to listen on (repeat for several).
+    #[arg(long)]
+    bind: Vec<String>,
+    /// Data directory.
+    #[arg(long)]
+    dir: Option<PathBuf>,
+    /// Password clients must AUTH with.
+    #[arg(long)]
+    requirepass: Option<String>,
+    /// What an acknowledged write survives: fsync, os or memory.
+    #[arg(long, value_parser = parse_durability)]
+    durability: Option<Durability>,
+}
+
+fn parse_durability(s: &str) -> Result<Durability, String> {
+    match s {
+        "fsync" => Ok(Durability::Fsync),
+        "os" => Ok(Durability::Os),
+        "memory" => Ok(Durability::Memory),
+        _ => Err("expected fsync, os or memory".into()),
+    }
+}
+
+impl ServerArgs {
+    /// The configuration: defaults, then the file, then the flags.
+    fn config(&self) -> anyhow::Result<Config> {
+        let mut config = match &self.config {
+            Some(path) => Config::load(path)?,
+            None => Config::default(),
+        };
+        if let Some(port) = self.port {
+            config.port = port;
+        }
+        if !self.bind.is_empty() {
+            config.bind = self.bind.clone();
+        }
+        if let Some(dir) = &self.dir {
+            config.dir = dir.clone();
+        }
+        if let Some(pass) = &self.requirepass {
+            config.requirepass = Some(pass.clone());
+        }
+        if let Some(durability) = self.durability {
+            config.durability = durability;
+        }
+        config.validate()?;
+        Ok(config)
+    }
+}
+
+/// Runs the server in the foreground.
+pub fn run(args: ServerArgs) -> anyhow::Result<()> {
+    let config = args.config()?;
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&config.log_level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false)
+        .init();
+    std::fs::create_dir_all(&config.dir)
+        .with_context(|| format!("cannot create data directory {}", config.dir.display()))?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    runtime.block_on(async {
+        let handle = server::start(config.clone()).await?;
+        tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
+        tokio::select! {
+            _ = stop_signal() => tracing::info!("signal received, shutting down"),
+            _ = handle.stopped() => tracing::info!("SHUTDOWN received, shutting down"),
+        }
+        handle.shutdown().await;
+        tracing::info!("keel stopped");
+        anyhow::Ok(())
+    })
+}
+
+/// SIGINT or SIGTERM.
+async fn stop_signal() {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(_) => return std::future::pending().await,
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+}

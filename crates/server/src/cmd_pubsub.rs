@@ -1,0 +1,165 @@
+//! Pub/sub commands.
+
+use bytes::Bytes;
+use keyspace::CmdError;
+
+use crate::connection::Connection;
+
+impl Connection {
+    pub(crate) fn subscribe(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        for channel in &args[1..] {
+            if self.shared.hub.subscribe(&self.info, channel) {
+                self.session.channels.insert(channel.clone());
+            }
+            self.subscription_reply(b"subscribe", Some(channel));
+        }
+        self.sync_subscription_counts();
+        Ok(())
+    }
+
+    pub(crate) fn psubscribe(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        for pattern in &args[1..] {
+            if self.shared.hub.psubscribe(&self.info, pattern) {
+                self.session.patterns.insert(pattern.clone());
+            }
+            self.subscription_reply(b"psubscribe", Some(pattern));
+        }
+        self.sync_subscription_counts();
+        Ok(())
+    }
+
+    pub(crate) fn unsubscribe(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        if args.len() == 1 {
+            self.unsubscribe_all_channels(true);
+        } else {
+            for channel in &args[1..] {
+                self.shared.hub.unsubscribe(self.info.id, channel);
+                self.session.channels.remove(channel);
+                self.subscription_reply(b"unsubscribe", Some(channel));
+            }
+        }
+        self.sync_subscription_counts();
+        Ok(())
+    }
+
+    pub(crate) fn punsubscribe(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        if args.len() == 1 {
+            self.unsubscribe_all_patterns(true);
+        } else {
+            for pattern in &args[1..] {
+                self.shared.hub.punsubscribe(self.info.id, pattern);
+                self.session.patterns.remove(pattern);
+                self.subscription_reply(b"punsubscribe", Some(pattern));
+            }
+        }
+        self.sync_subscription_counts();
+        Ok(())
+    }
+
+    /// Leaves every channel; with `reply`, answers like UNSUBSCRIBE without
+    /// arguments (one reply per channel, or one with a null channel).
+    pub(crate) fn unsubscribe_all_channels(&mut self, reply: bool) {
+        let mut channels: Vec<Bytes> = self.session.channels.drain().collect();
+        channels.sort();
+        for channel in &channels {
+            self.shared.hub.unsubscribe(self.info.id, channel);
+            if reply {
+                self.subscription_reply(b"unsubscribe", Some(channel));
+            }
+        }
+        if reply && channels.is_empty() {
+            self.subscription_reply(b"unsubscribe", None);
+        }
+        self.sync_subscription_counts();
+    }
+
+    /// Leaves every pattern (see [`Connection::unsubscribe_all_channels`]).
+    pub(crate) fn unsubscribe_all_patterns(&mut self, reply: bool) {
+        let mut patterns: Vec<Bytes> = self.session.patterns.drain().collect();
+        patterns.sort();
+        for pattern in &patterns {
+            self.shared.hub.punsubscribe(self.info.id, pattern);
+            if reply {
+                self.subscription_reply(b"punsubscribe", Some(pattern));
+            }
+        }
+        if reply && patterns.is_empty() {
+            self.subscription_reply(b"punsubscribe", None);
+        }
+        self.sync_subscription_counts();
+    }
+
+    fn subscription_reply(&mut self, kind: &[u8], name: Option<&Bytes>) {
+        let count = self.session.channels.len() + self.session.patterns.len();
+        self.out.push(3);
+        self.out.bulk(kind);
+        self.out.bulk_or_null(name.map(|n| &n[..]));
+        self.out.int(count as i64);
+    }
+
+    fn sync_subscription_counts(&self) {
+        let mut state = self.info.state.lock();
+        state.subscriptions = self.session.channels.len();
+        state.patterns = self.session.patterns.len();
+    }
+
+    pub(crate) fn publish(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        let receivers = self.shared.hub.publish(
+            &args[1],
+            &args[2],
+            &self.shared.config.read().client_output_buffer_limit.pubsub,
+        );
+        self.shared
+            .stats
+            .pubsub_messages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        self.out.int(receivers as i64);
+        Ok(())
+    }
+
+    pub(crate) fn pubsub_command(&mut self, name: &str, args: &[Bytes]) -> Result<(), CmdError> {
+        match name {
+            "pubsub|channels" => {
+                if args.len() > 3 {
+                    return Err(CmdError::Arity(name.into()));
+                }
+                let channels = self.shared.hub.channels(args.get(2).map(|p| &p[..]));
+                self.out.bulk_array(channels.iter());
+            }
+            "pubsub|numsub" => {
+                self.out.map(args.len() - 2);
+                for channel in &args[2..] {
+                    self.out.bulk(channel);
+                    self.out.int(self.shared.hub.numsub(channel) as i64);
+                }
+            }
+            "pubsub|numpat" => self.out.int(self.shared.hub.numpat() as i64),
+            _ => self.help(
+                "PUBSUB",
+                &[
+                    "CHANNELS [<pattern>]",
+                    "    Return the currently active channels matching a <pattern> (default: '*').",
+                    "NUMPAT",
+                    "    Return number of subscriptions to patterns.",
+                    "NUMSUB [<channel> ...]",
+                    "    Return the number of subscribers for the specified channels, excluding",
+                    "    pattern subscriptions(default: no channels).",
+                ],
+            ),
+        }
+        Ok(())
+    }
+
+    /// Writes a `<CMD> HELP` reply in Redis's layout.
+    pub(crate) fn help(&mut self, command: &str, lines: &[&str]) {
+        self.out.array(lines.len() + 3);
+        self.out.simple(&format!(
+            "{command} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+        ));
+        for line in lines {
+            self.out.simple(line);
+        }
+        self.out.simple("HELP");
+        self.out.simple("    Print this help.");
+    }
+}

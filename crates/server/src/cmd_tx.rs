@@ -1,0 +1,171 @@
+//! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
+//!
+//! Queued keyspace commands run as one logged [`Op::Transaction`], checked
+//! against the session's WATCHes at apply time (WATCH itself is logged, so
+//! every replica reaches the same verdict). Server commands queued in the
+//! transaction (PING, SELECT, CLIENT, ...) run right after it, their
+//! replies placed at their positions in the EXEC array.
+
+use bytes::Bytes;
+use keyspace::{CmdError, Handler, Op};
+use resp::Reply;
+
+use crate::connection::{Connection, Multi, Queued};
+use crate::store::Batch;
+
+impl Connection {
+    pub(crate) fn multi(&mut self) -> Result<(), CmdError> {
+        if self.session.multi.is_some() {
+            return Err(CmdError::err("MULTI calls can not be nested"));
+        }
+        self.session.multi = Some(Multi {
+            db: self.session.db,
+            ..Multi::default()
+        });
+        self.info.state.lock().multi = Some(0);
+        self.out.ok();
+        Ok(())
+    }
+
+    pub(crate) async fn discard(&mut self) -> Result<(), CmdError> {
+        if self.session.multi.take().is_none() {
+            return Err(CmdError::err("DISCARD without MULTI"));
+        }
+        self.info.state.lock().multi = None;
+        self.unwatch().await;
+        self.out.ok();
+        Ok(())
+    }
+
+    pub(crate) async fn watch(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        if self.session.multi.is_some() {
+            return Err(CmdError::err("WATCH inside MULTI is not allowed"));
+        }
+        let db = self.session.db;
+        let keys = args[1..].iter().map(|k| (db, k.clone())).collect();
+        let batch = Batch {
+            ops: vec![Op::Watch {
+                session: self.session_id(),
+                keys,
+            }],
+            resp3: self.out.is_resp3(),
+            waiter: None,
+        };
+        self.shared.store.write(batch).await;
+        self.session.watching = true;
+        self.out.ok();
+        Ok(())
+    }
+
+    pub(crate) async fn unwatch_command(&mut self) -> Result<(), CmdError> {
+        self.unwatch().await;
+        self.out.ok();
+        Ok(())
+    }
+
+    pub(crate) async fn exec(&mut self) -> Result<(), CmdError> {
+        let Some(multi) = self.session.multi.take() else {
+            return Err(CmdError::err("EXEC without MULTI"));
+        };
+        self.info.state.lock().multi = None;
+        if multi.failed {
+            self.unwatch().await;
+            return Err(CmdError::Other(
+                "EXECABORT Transaction discarded because of previous errors.".into(),
+            ));
+        }
+        let keyspace_ends = self.run_keyspace_part(&multi.queued).await;
+        let Some(ends) = keyspace_ends else {
+            self.out.null_array();
+            return Ok(());
+        };
+        self.assemble_exec_reply(multi.queued, ends).await;
+        Ok(())
+    }
+
+    /// Applies the keyspace commands of the transaction as one logged op.
+    /// Returns the reply of each (concatenated, with end offsets), or
+    /// `None` if a WATCHed key changed.
+    async fn run_keyspace_part(&mut self, queued: &[Queued]) -> Option<(Reply, Vec<usize>)> {
+        let commands: Vec<(usize, Vec<Bytes>)> = queued
+            .iter()
+            .filter(|q| is_keyspace(q))
+            .map(|q| (q.db, q.args.clone()))
+            .collect();
+        let watching = std::mem::take(&mut self.session.watching);
+        if commands.is_empty() && !watching {
+            return Some((Reply::new(self.out.is_resp3()), Vec::new()));
+        }
+        let resp3 = self.out.is_resp3();
+        let batch = Batch {
+            ops: vec![Op::Transaction {
+                session: self.session_id(),
+                resp3,
+                commands,
+            }],
+            resp3,
+            waiter: None,
+        };
+        let applied = self.shared.store.write(batch).await;
+        let ends = applied
+            .outcomes
+            .into_iter()
+            .next()
+            .and_then(|o| o.transaction)?;
+        Some((applied.reply, ends))
+    }
+
+    /// Writes the EXEC array: keyspace replies from the logged op, server
+    /// commands executed now, each at its queued position.
+    async fn assemble_exec_reply(
+        &mut self,
+        queued: Vec<Queued>,
+        (replies, ends): (Reply, Vec<usize>),
+    ) {
+        self.out.array(queued.len());
+        let mut keyspace_replies = ends.iter().scan(0, |start, end| {
+            let range = *start..*end;
+            *start = *end;
+            Some(range)
+        });
+        for q in queued {
+            if is_keyspace(&q) {
+                if let Some(range) = keyspace_replies.next() {
+                    self.out.raw(&replies.as_bytes()[range]);
+                }
+                continue;
+            }
+            let mark = self.out.mark();
+            if let Err(e) = Box::pin(self.run_queued_server_command(&q)).await {
+                self.out.truncate(mark);
+                self.out.error(&e.to_string());
+            }
+        }
+    }
+
+    async fn run_queued_server_command(&mut self, q: &Queued) -> Result<(), CmdError> {
+        match q.spec.name {
+            "ping" => self.ping(&q.args),
+            "select" => self.select(&q.args),
+            "time" => self.time(),
+            "publish" => self.publish(&q.args),
+            "info" => self.info_command(&q.args),
+            "auth" => self.auth(&q.args),
+            "hello" => self.hello(&q.args),
+            "command" => self.command_all(),
+            "lastsave" | "save" | "bgsave" => self.persistence_command(q.spec.name, &q.args),
+            name if name.starts_with("client|") => self.client_command(name, &q.args),
+            name if name.starts_with("config|") => self.config_command(name, &q.args),
+            name if name.starts_with("pubsub|") => self.pubsub_command(name, &q.args),
+            name if name.starts_with("slowlog|") => self.slowlog_command(name, &q.args),
+            name if name.starts_with("command|") => self.command_command(name, &q.args),
+            name => Err(CmdError::err(format!(
+                "'{name}' is not allowed inside a transaction"
+            ))),
+        }
+    }
+}
+
+fn is_keyspace(q: &Queued) -> bool {
+    matches!(q.spec.handler, Handler::Read(_) | Handler::Write(_))
+}

@@ -1,0 +1,376 @@
+//! One client connection: read, parse every complete command, execute them
+//! as a batch, write all replies with one flush.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bytes::{Bytes, BytesMut};
+use keyspace::{BlockRequest, Op};
+use resp::{Limits, Parsed, Reply, RequestParser};
+use tokio::io::AsyncWriteExt;
+use tokio::net::TcpStream;
+use tokio::sync::{mpsc, Notify};
+use tracing::Instrument;
+
+use crate::blocking::Waiter;
+use crate::client::{ClientInfo, Control};
+use crate::shared::Shared;
+use crate::store::Batch;
+
+/// Bytes read from the socket at a time.
+const READ_CHUNK: usize = 16 * 1024;
+/// Output buffer capacity kept between batches; more is released.
+const KEEP_OUTPUT: usize = 64 * 1024;
+
+/// What CLIENT REPLY asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyMode {
+    On,
+    Off,
+    /// Skip the reply of the next command only.
+    Skip,
+}
+
+/// A command queued inside MULTI.
+#[derive(Debug)]
+pub struct Queued {
+    pub spec: &'static keyspace::CommandSpec,
+    pub args: Vec<Bytes>,
+    /// Database the command runs in (SELECT inside MULTI changes it).
+    pub db: usize,
+}
+
+/// MULTI state.
+#[derive(Debug, Default)]
+pub struct Multi {
+    pub queued: Vec<Queued>,
+    /// Database for the next queued command.
+    pub db: usize,
+    /// A command failed to queue: EXEC answers EXECABORT.
+    pub failed: bool,
+}
+
+/// Per-connection protocol state.
+#[derive(Debug)]
+pub struct Session {
+    pub db: usize,
+    pub authenticated: bool,
+    pub multi: Option<Multi>,
+    /// Keys are watched (an UNWATCH is owed to the log).
+    pub watching: bool,
+    pub channels: HashSet<Bytes>,
+    pub patterns: HashSet<Bytes>,
+    pub reply_mode: ReplyMode,
+}
+
+impl Session {
+    /// Subscribed to anything (RESP2 restricts the commands then).
+    pub fn subscribed(&self) -> bool {
+        !self.channels.is_empty() || !self.patterns.is_empty()
+    }
+}
+
+/// A client connection and its task's state.
+pub struct Connection {
+    pub shared: Arc<Shared>,
+    pub info: Arc<ClientInfo>,
+    stream: TcpStream,
+    control: mpsc::UnboundedReceiver<Control>,
+    read_buf: BytesMut,
+    parser: RequestParser,
+    pub out: Reply,
+    pub session: Session,
+    /// Close after flushing (QUIT, protocol error, kill).
+    pub closing: bool,
+    /// A framing error to report before closing.
+    protocol_error: Option<String>,
+}
+
+/// Serves one accepted connection until it closes.
+pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, local: SocketAddr) {
+    let (info, control) = shared.clients.register(peer.to_string(), local.to_string());
+    let span = tracing::debug_span!("conn", id = info.id, %peer);
+    let authenticated = shared.config.read().requirepass.is_none();
+    let mut conn = Connection {
+        shared: shared.clone(),
+        info: info.clone(),
+        stream,
+        control,
+        read_buf: BytesMut::new(),
+        parser: RequestParser::new(),
+        out: Reply::new(false),
+        session: Session {
+            db: 0,
+            authenticated,
+            multi: None,
+            watching: false,
+            channels: HashSet::new(),
+            patterns: HashSet::new(),
+            reply_mode: ReplyMode::On,
+        },
+        closing: false,
+        protocol_error: None,
+    };
+    async {
+        tracing::debug!("connected");
+        if let Err(e) = conn.run().await {
+            tracing::debug!(error = %e, "connection error");
+        }
+        conn.cleanup().await;
+        tracing::debug!("disconnected");
+    }
+    .instrument(span)
+    .await;
+    shared.clients.unregister(info.id);
+}
+
+impl Connection {
+    async fn run(&mut self) -> std::io::Result<()> {
+        let mut shutdown = self.shared.shutdown_signal();
+        loop {
+            let commands = self.parse_commands();
+            if !commands.is_empty() {
+                self.execute(commands).await;
+            }
+            self.flush().await?;
+            if self.closing || self.info.is_killed() {
+                return Ok(());
+            }
+            if self.read_buf.is_empty() && !self.parser.in_progress() {
+                // Idle connections keep no buffers.
+                self.read_buf = BytesMut::new();
+            }
+            let idle = self.idle_timeout();
+            tokio::select! {
+                ready = self.stream.readable() => {
+                    ready?;
+                    if !self.read_some()? {
+                        return Ok(());
+                    }
+                }
+                Some(control) = self.control.recv() => {
+                    if !self.on_control(control).await? {
+                        return Ok(());
+                    }
+                }
+                _ = shutdown.changed() => return Ok(()),
+                _ = sleep_opt(idle) => return Ok(()),
+            }
+        }
+    }
+
+    /// Reads what the socket has; false on EOF. Enforces the query buffer
+    /// limit.
+    fn read_some(&mut self) -> std::io::Result<bool> {
+        let wanted = self
+            .parser
+            .wanted()
+            .saturating_sub(self.read_buf.len())
+            .clamp(READ_CHUNK, 1024 * 1024);
+        self.read_buf.reserve(wanted);
+        match self.stream.try_read_buf(&mut self.read_buf) {
+            Ok(0) => Ok(false),
+            Ok(n) => {
+                self.shared
+                    .stats
+                    .net_input_bytes
+                    .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+                let limit = self.shared.config.read().client_query_buffer_limit;
+                if self.read_buf.len() as u64 > limit {
+                    tracing::warn!(
+                        client = self.info.id,
+                        "closing client that exceeded the query buffer limit"
+                    );
+                    return Ok(false);
+                }
+                Ok(true)
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(true),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Parses every complete command in the read buffer. A framing error
+    /// queues `-ERR Protocol error: ...` and closes the connection.
+    fn parse_commands(&mut self) -> Vec<Vec<Bytes>> {
+        let limits = {
+            let config = self.shared.config.read();
+            Limits {
+                max_bulk_len: usize::try_from(config.proto_max_bulk_len).unwrap_or(usize::MAX),
+                ..Limits::default()
+            }
+        };
+        let mut commands = Vec::new();
+        loop {
+            match self
+                .parser
+                .parse(&mut self.read_buf, &limits, self.session.authenticated)
+            {
+                Ok(Parsed::Command(args)) => commands.push(args),
+                Ok(Parsed::Incomplete) => break,
+                Err(e) => {
+                    self.closing = true;
+                    self.protocol_error = Some(e.to_string());
+                    break;
+                }
+            }
+        }
+        commands
+    }
+
+    /// Writes the pending output with one write call.
+    pub async fn flush(&mut self) -> std::io::Result<()> {
+        if let Some(error) = self.protocol_error.take() {
+            self.out.error(&format!("ERR {error}"));
+        }
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        self.stream.write_all(self.out.as_bytes()).await?;
+        self.shared
+            .stats
+            .net_output_bytes
+            .fetch_add(self.out.len() as u64, std::sync::atomic::Ordering::Relaxed);
+        self.out.clear();
+        self.out.shrink_to(KEEP_OUTPUT);
+        Ok(())
+    }
+
+    /// Handles a control signal while idle; false to close.
+    async fn on_control(&mut self, control: Control) -> std::io::Result<bool> {
+        match control {
+            Control::Push(bytes) => {
+                self.stream.write_all(&bytes).await?;
+                self.info.written(bytes.len());
+                Ok(true)
+            }
+            Control::Kill => Ok(false),
+            Control::Unblock { .. } => Ok(true),
+        }
+    }
+
+    fn idle_timeout(&self) -> Option<Duration> {
+        let secs = self.shared.config.read().timeout;
+        (secs > 0 && !self.session.subscribed()).then(|| Duration::from_secs(secs))
+    }
+
+    /// Waits for a blocked command's keys, retrying the command whenever
+    /// one is signalled ready, until it is served, times out, the client is
+    /// unblocked or killed, or the connection closes.
+    pub async fn block(&mut self, args: Vec<Bytes>, request: BlockRequest, waiter: Waiter) {
+        let deadline = (request.timeout_ms > 0)
+            .then(|| Instant::now() + Duration::from_millis(request.timeout_ms));
+        self.info.state.lock().blocked = true;
+        let mut shutdown = self.shared.shutdown_signal();
+        let outcome = loop {
+            tokio::select! {
+                _ = waiter.notify.notified() => {
+                    let batch = Batch {
+                        ops: vec![Op::Command { db: self.session.db, resp3: self.out.is_resp3(), args: args.clone() }],
+                        resp3: self.out.is_resp3(),
+                        waiter: Some(waiter.clone()),
+                    };
+                    let applied = self.shared.store.write(batch).await;
+                    if applied.outcomes.iter().all(|o| o.blocked.is_none()) {
+                        break Some(applied.reply);
+                    }
+                }
+                _ = sleep_until_opt(deadline) => break None,
+                control = self.control.recv() => match control {
+                    Some(Control::Push(bytes)) => {
+                        if self.stream.write_all(&bytes).await.is_err() {
+                            self.closing = true;
+                            break None;
+                        }
+                        self.info.written(bytes.len());
+                    }
+                    Some(Control::Unblock { error: true }) => {
+                        self.shared.blocking.unregister(waiter.ticket);
+                        self.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
+                        self.info.state.lock().blocked = false;
+                        return;
+                    }
+                    Some(Control::Unblock { error: false }) => break None,
+                    Some(Control::Kill) | None => {
+                        self.closing = true;
+                        break None;
+                    }
+                },
+                ready = self.stream.readable() => {
+                    // Keep reading so a disconnect is noticed; commands wait.
+                    if ready.is_err() || !matches!(self.read_some(), Ok(true)) {
+                        self.closing = true;
+                        break None;
+                    }
+                }
+                _ = shutdown.changed() => {
+                    self.closing = true;
+                    break None;
+                }
+            }
+        };
+        self.info.state.lock().blocked = false;
+        match outcome {
+            Some(reply) => self.out.raw(reply.as_bytes()),
+            None => {
+                self.shared.blocking.unregister(waiter.ticket);
+                self.out.null_array();
+            }
+        }
+    }
+
+    /// A waiter for this connection.
+    pub fn waiter(&self) -> Waiter {
+        Waiter {
+            ticket: self.shared.blocking.ticket(),
+            client_id: self.info.id,
+            notify: Arc::new(Notify::new()),
+        }
+    }
+
+    /// Releases what the connection holds elsewhere: subscriptions, watches.
+    async fn cleanup(&mut self) {
+        for channel in std::mem::take(&mut self.session.channels) {
+            self.shared.hub.unsubscribe(self.info.id, &channel);
+        }
+        for pattern in std::mem::take(&mut self.session.patterns) {
+            self.shared.hub.punsubscribe(self.info.id, &pattern);
+        }
+        self.unwatch().await;
+    }
+
+    /// Drops this connection's WATCHes (through the log, where they live).
+    pub async fn unwatch(&mut self) {
+        if std::mem::take(&mut self.session.watching) {
+            let batch = Batch {
+                ops: vec![Op::Unwatch {
+                    session: self.session_id(),
+                }],
+                resp3: false,
+                waiter: None,
+            };
+            self.shared.store.write(batch).await;
+        }
+    }
+
+    /// This connection's WATCH session id.
+    pub fn session_id(&self) -> u64 {
+        self.shared.session_base.wrapping_add(self.info.id)
+    }
+}
+
+async fn sleep_opt(duration: Option<Duration>) {
+    match duration {
+        Some(d) => tokio::time::sleep(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+async fn sleep_until_opt(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d.into()).await,
+        None => std::future::pending().await,
+    }
+}

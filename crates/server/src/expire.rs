@@ -1,0 +1,69 @@
+//! Active expiry: reclaims keys whose TTL passed even if nobody reads them.
+//!
+//! The task finds expired keys under a read lock and proposes their
+//! deletion as logged [`Op::Expire`] entries (invariant 3: expiry is
+//! replicated). Applying the op deletes only keys still expired at the
+//! entry's clock, so a key renewed in between survives.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use keyspace::Op;
+
+use crate::shared::Shared;
+use crate::store::Batch;
+
+/// Most keys reclaimed per database per tick, so a mass expiry never stalls
+/// other writes for long.
+const KEYS_PER_TICK: usize = 1000;
+
+/// Runs until shutdown.
+pub async fn active_expiry(shared: Arc<Shared>) {
+    let mut shutdown = shared.shutdown_signal();
+    loop {
+        let hz = shared.config.read().hz.max(1);
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))) => {}
+            _ = shutdown.changed() => return,
+        }
+        let ops = candidates(&shared);
+        if ops.is_empty() {
+            continue;
+        }
+        let count: usize = ops
+            .iter()
+            .map(|op| match op {
+                Op::Expire { keys, .. } => keys.len(),
+                _ => 0,
+            })
+            .sum();
+        shared
+            .store
+            .write(Batch {
+                ops,
+                resp3: false,
+                waiter: None,
+            })
+            .await;
+        shared
+            .stats
+            .expired_keys
+            .fetch_add(count as u64, Ordering::Relaxed);
+    }
+}
+
+fn candidates(shared: &Shared) -> Vec<Op> {
+    shared.store.read(|ks, now| {
+        (0..ks.databases())
+            .filter_map(|db| {
+                let keys = ks.db(db).expired_keys(now, KEYS_PER_TICK);
+                (!keys.is_empty()).then(|| Op::Expire {
+                    db,
+                    keys: keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
+                })
+            })
+            .collect()
+    })
+}

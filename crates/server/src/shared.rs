@@ -1,0 +1,119 @@
+//! State shared by every connection.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use parking_lot::{Mutex, RwLock};
+use tokio::sync::{watch, Notify};
+
+use crate::blocking::Blocking;
+use crate::client::Clients;
+use crate::config::Config;
+use crate::pubsub::Hub;
+use crate::slowlog::Slowlog;
+use crate::stats::Stats;
+use crate::store::Store;
+
+/// Everything connections share.
+pub struct Shared {
+    pub config: RwLock<Config>,
+    pub store: Store,
+    pub blocking: Arc<Blocking>,
+    pub clients: Clients,
+    pub hub: Hub,
+    pub stats: Stats,
+    pub slowlog: Slowlog,
+    pub pause: Pause,
+    /// Random 40-hex-digit id of this server run (INFO run_id).
+    pub run_id: String,
+    /// Base of WATCH session ids, random per run so sessions of a previous
+    /// run found in the log never collide with new ones.
+    pub session_base: u64,
+    /// Ports actually bound (INFO tcp_port).
+    pub tcp_port: Mutex<u16>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Shared {
+    /// Builds the shared state for `config`.
+    pub fn new(config: Config) -> Arc<Shared> {
+        let blocking = Arc::new(Blocking::default());
+        let store = Store::new(config.databases, blocking.clone());
+        let (shutdown, _) = watch::channel(false);
+        Arc::new(Shared {
+            config: RwLock::new(config),
+            store,
+            blocking,
+            clients: Clients::default(),
+            hub: Hub::default(),
+            stats: Stats::default(),
+            slowlog: Slowlog::default(),
+            pause: Pause::default(),
+            run_id: (0..40)
+                .map(|_| char::from(b"0123456789abcdef"[rand::random_range(0..16)]))
+                .collect(),
+            session_base: rand::random::<u64>() & !0xFFFF_FFFF,
+            tcp_port: Mutex::new(0),
+            shutdown,
+        })
+    }
+
+    /// Asks the server to stop: listeners close, clients are disconnected.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+
+    /// Resolves once shutdown begins.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+}
+
+/// CLIENT PAUSE state.
+#[derive(Debug, Default)]
+pub struct Pause {
+    state: Mutex<Option<(Instant, bool)>>,
+    resumed: Notify,
+}
+
+impl Pause {
+    /// Pauses clients until `until`; `all` pauses every command, otherwise
+    /// only writes.
+    pub fn pause(&self, until: Instant, all: bool) {
+        let mut state = self.state.lock();
+        // Redis keeps the longer pause and the stricter mode.
+        let (until, all) = match *state {
+            Some((u, a)) if u > Instant::now() => (u.max(until), a || all),
+            _ => (until, all),
+        };
+        *state = Some((until, all));
+    }
+
+    /// Ends the pause.
+    pub fn unpause(&self) {
+        *self.state.lock() = None;
+        self.resumed.notify_waiters();
+    }
+
+    /// True if a command (`write` says whether it writes) must wait now.
+    pub fn is_paused(&self, write: bool) -> bool {
+        matches!(*self.state.lock(), Some((until, all)) if (all || write) && until > Instant::now())
+    }
+
+    /// Waits while a pause applies to a command (`write` says whether it
+    /// writes).
+    pub async fn wait(&self, write: bool) {
+        loop {
+            let until = match *self.state.lock() {
+                Some((until, all)) if (all || write) && until > Instant::now() => until,
+                _ => return,
+            };
+            let resumed = self.resumed.notified();
+            let _ = tokio::time::timeout(
+                until.saturating_duration_since(Instant::now()) + Duration::from_millis(1),
+                resumed,
+            )
+            .await;
+        }
+    }
+}
