@@ -271,7 +271,7 @@ impl Connection {
 
     /// Applies every pair or none (Redis 7 semantics).
     fn config_set(&mut self, pairs: &[Bytes]) -> Result<(), CmdError> {
-        if pairs.len() % 2 != 0 {
+        if !pairs.len().is_multiple_of(2) {
             return Err(CmdError::Arity("config|set".into()));
         }
         let mut updated = self.shared.config.read().clone();
@@ -356,7 +356,7 @@ pub fn parse_memory(v: &str, min: u64) -> Result<u64, String> {
 
 fn set_output_limits(c: &mut Config, v: &str) -> Result<(), String> {
     let words: Vec<&str> = v.split_whitespace().collect();
-    if words.len() % 4 != 0 {
+    if !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     for class in words.chunks(4) {

@@ -55,11 +55,14 @@ fn requested_sections(args: &[Bytes]) -> Vec<String> {
     sections
 }
 
+/// Writes the fields of one section.
+type Section = fn(&Shared, &mut String);
+
 /// Renders the requested sections in Redis's order.
 pub fn render(shared: &Shared, sections: &[String]) -> String {
     let wanted = |name: &str| sections.iter().any(|s| s == name);
     let mut out = String::new();
-    let all: [(&str, &str, fn(&Shared, &mut String)); 12] = [
+    let all: [(&str, &str, Section); 12] = [
         ("server", "Server", server),
         ("clients", "Clients", clients),
         ("memory", "Memory", memory),
@@ -105,7 +108,7 @@ fn server(shared: &Shared, out: &mut String) {
     field(out, "process_id", std::process::id());
     field(out, "process_supervised", "no");
     field(out, "run_id", &shared.run_id);
-    field(out, "tcp_port", *shared.tcp_port.lock());
+    field(out, "tcp_port", shared.config.read().port);
     field(out, "server_time_usec", clock::now_us());
     field(out, "uptime_in_seconds", uptime);
     field(out, "uptime_in_days", uptime / 86_400);

@@ -59,10 +59,11 @@ impl Connection {
     /// Leaves every channel; with `reply`, answers like UNSUBSCRIBE without
     /// arguments (one reply per channel, or one with a null channel).
     pub(crate) fn unsubscribe_all_channels(&mut self, reply: bool) {
-        let mut channels: Vec<Bytes> = self.session.channels.drain().collect();
+        let mut channels: Vec<Bytes> = self.session.channels.iter().cloned().collect();
         channels.sort();
         for channel in &channels {
             self.shared.hub.unsubscribe(self.info.id, channel);
+            self.session.channels.remove(channel);
             if reply {
                 self.subscription_reply(b"unsubscribe", Some(channel));
             }
@@ -75,10 +76,11 @@ impl Connection {
 
     /// Leaves every pattern (see [`Connection::unsubscribe_all_channels`]).
     pub(crate) fn unsubscribe_all_patterns(&mut self, reply: bool) {
-        let mut patterns: Vec<Bytes> = self.session.patterns.drain().collect();
+        let mut patterns: Vec<Bytes> = self.session.patterns.iter().cloned().collect();
         patterns.sort();
         for pattern in &patterns {
             self.shared.hub.punsubscribe(self.info.id, pattern);
+            self.session.patterns.remove(pattern);
             if reply {
                 self.subscription_reply(b"punsubscribe", Some(pattern));
             }

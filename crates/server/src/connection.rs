@@ -211,7 +211,7 @@ impl Connection {
                 Ok(Parsed::Command(args)) => commands.push(args),
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
-                    self.closing = true;
+                    // Commands before the bad frame still run; then close.
                     self.protocol_error = Some(e.to_string());
                     break;
                 }
@@ -224,6 +224,7 @@ impl Connection {
     pub async fn flush(&mut self) -> std::io::Result<()> {
         if let Some(error) = self.protocol_error.take() {
             self.out.error(&format!("ERR {error}"));
+            self.closing = true;
         }
         if self.out.is_empty() {
             return Ok(());

@@ -84,7 +84,7 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
     config.validate()?;
     let shared = Shared::new(config.clone());
     let (listeners, addrs) = listener::bind(&config).await?;
-    *shared.tcp_port.lock() = addrs[0].port();
+    // With port 0 the configuration reports the port actually bound.
     shared.config.write().port = addrs[0].port();
     let mut tasks = tokio::task::JoinSet::new();
     for l in listeners {

@@ -29,8 +29,6 @@ pub struct Shared {
     /// Base of WATCH session ids, random per run so sessions of a previous
     /// run found in the log never collide with new ones.
     pub session_base: u64,
-    /// Ports actually bound (INFO tcp_port).
-    pub tcp_port: Mutex<u16>,
     shutdown: watch::Sender<bool>,
 }
 
@@ -53,7 +51,6 @@ impl Shared {
                 .map(|_| char::from(b"0123456789abcdef"[rand::random_range(0..16)]))
                 .collect(),
             session_base: rand::random::<u64>() & !0xFFFF_FFFF,
-            tcp_port: Mutex::new(0),
             shutdown,
         })
     }

@@ -57,7 +57,12 @@ impl Conn {
 
     /// Sends raw bytes.
     pub fn send_raw(&mut self, bytes: &[u8]) {
-        self.stream.write_all(bytes).expect("write to server");
+        self.try_send_raw(bytes).expect("write to server");
+    }
+
+    /// Sends raw bytes, reporting a closed connection instead of panicking.
+    pub fn try_send_raw(&mut self, bytes: &[u8]) -> io::Result<()> {
+        self.stream.write_all(bytes)
     }
 
     /// Reads one reply; panics if the connection closes or times out.
@@ -65,7 +70,8 @@ impl Conn {
         self.try_read().expect("server closed the connection")
     }
 
-    /// Reads one reply, or `None` once the server closed the connection.
+    /// Reads one reply, or `None` once the server closed the connection
+    /// (a reset counts as closed).
     pub fn try_read(&mut self) -> Option<Frame> {
         loop {
             if let Some((frame, used)) = resp::decode(&self.buf).expect("valid RESP from server") {
@@ -73,7 +79,11 @@ impl Conn {
                 return Some(frame);
             }
             let mut chunk = [0u8; 65536];
-            let n = self.stream.read(&mut chunk).expect("read from server");
+            let n = match self.stream.read(&mut chunk) {
+                Ok(n) => n,
+                Err(e) if e.kind() == io::ErrorKind::ConnectionReset => 0,
+                Err(e) => panic!("read from server: {e}"),
+            };
             if n == 0 {
                 return None;
             }
