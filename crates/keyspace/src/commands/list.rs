@@ -21,6 +21,11 @@ use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::types::List;
 use crate::{args, Blob, CmdError, CmdResult, Ctx, Keyspace, TimeoutReply};
 
+#[cfg(test)]
+mod diff_tests;
+#[cfg(test)]
+mod tests;
+
 const PUSH_DOC: &str = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
 const MPOP_DOC: &str = "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
 
