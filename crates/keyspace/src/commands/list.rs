@@ -27,7 +27,8 @@ mod diff_tests;
 mod tests;
 
 const PUSH_DOC: &str = "O(1) for each element added, so O(N) to add N elements when the command is called with multiple arguments.";
-const MPOP_DOC: &str = "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
+const MPOP_DOC: &str =
+    "O(N+M) where N is the number of provided keys and M is the number of elements returned.";
 
 pub(crate) const COMMANDS: &[C] = &[
     C::new("lpush", -3, G::List, H::Write(lpush))

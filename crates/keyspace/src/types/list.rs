@@ -358,12 +358,12 @@ impl List {
                 remaining: 0,
             };
         }
-        let front = self.locate(start).map_or((0, 0), |(c, i)| {
-            (c, self.chunks[c].position(i))
-        });
-        let back = self.locate(end - 1).map_or((0, 0), |(c, i)| {
-            (c, self.chunks[c].position(i + 1))
-        });
+        let front = self
+            .locate(start)
+            .map_or((0, 0), |(c, i)| (c, self.chunks[c].position(i)));
+        let back = self
+            .locate(end - 1)
+            .map_or((0, 0), |(c, i)| (c, self.chunks[c].position(i + 1)));
         Iter {
             chunks: &self.chunks,
             front,
@@ -803,7 +803,7 @@ mod tests {
         assert_eq!(list.get(101), None);
         assert_eq!(list.pop_back().as_deref(), Some(&b"99"[..]));
         assert_eq!(list.pop_front().as_deref(), Some(&b"head"[..]));
-        assert_eq!(list.iter().rev().next(), Some(&b"98"[..]));
+        assert_eq!(list.iter().next_back(), Some(&b"98"[..]));
         assert_eq!(list.range(10, 12).collect::<Vec<_>>(), vec![b"10", b"11"]);
         list.check().unwrap();
     }

@@ -125,7 +125,11 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         56..=60 => {
             cmd.extend(words(&["LREM"]));
             cmd.push(key);
-            cmd.push(if g.chance(0.1) { index(g) } else { g.int(-3, 4) });
+            cmd.push(if g.chance(0.1) {
+                index(g)
+            } else {
+                g.int(-3, 4)
+            });
             cmd.push(element(g));
         }
         61..=64 => {
@@ -142,7 +146,11 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                 match g.rng.random_range(0..3) {
                     0 => {
                         cmd.push(b"RANK".to_vec());
-                        cmd.push(if g.chance(0.9) { g.int(-3, 4) } else { index(g) });
+                        cmd.push(if g.chance(0.9) {
+                            g.int(-3, 4)
+                        } else {
+                            index(g)
+                        });
                     }
                     1 => {
                         cmd.push(b"COUNT".to_vec());
@@ -274,14 +282,24 @@ mod tests {
 
     #[test]
     fn twins() {
-        let w = |s: &str| s.split(' ').map(|p| p.as_bytes().to_vec()).collect::<Vec<_>>();
+        let w = |s: &str| {
+            s.split(' ')
+                .map(|p| p.as_bytes().to_vec())
+                .collect::<Vec<_>>()
+        };
         let twin = |s: &str| blocking_twin(&w(s), "0").map(|c| text(&c).join(" "));
         assert_eq!(twin("LPOP k").as_deref(), Some("BLPOP k 0"));
         assert_eq!(twin("LPOP k 2"), None);
-        assert_eq!(twin("LMOVE a b LEFT RIGHT").as_deref(), Some("BLMOVE a b LEFT RIGHT 0"));
+        assert_eq!(
+            twin("LMOVE a b LEFT RIGHT").as_deref(),
+            Some("BLMOVE a b LEFT RIGHT 0")
+        );
         assert_eq!(twin("RPOPLPUSH a b").as_deref(), Some("BRPOPLPUSH a b 0"));
         assert_eq!(twin("LMPOP 2 a b RIGHT").as_deref(), Some("BRPOP a b 0"));
-        assert_eq!(twin("LMPOP 2 a b LEFT COUNT 3").as_deref(), Some("BLMPOP 0 2 a b LEFT COUNT 3"));
+        assert_eq!(
+            twin("LMPOP 2 a b LEFT COUNT 3").as_deref(),
+            Some("BLMPOP 0 2 a b LEFT COUNT 3")
+        );
         assert_eq!(twin("LLEN k"), None);
     }
 }

@@ -78,14 +78,18 @@ fn watch(ks: &mut Keyspace, session: u64, key: &str) {
 
 fn block(keys: &[&str], timeout_ms: u64) -> Option<BlockRequest> {
     Some(BlockRequest {
-        keys: keys.iter().map(|k| (0, Blob::from_slice(k.as_bytes()))).collect(),
+        keys: keys
+            .iter()
+            .map(|k| (0, Blob::from_slice(k.as_bytes())))
+            .collect(),
         timeout_ms,
         timeout_reply: TimeoutReply::NullArray,
     })
 }
 
 fn string_key(h: &mut Harness, key: &str) {
-    h.ks.db_mut(0).insert(key.as_bytes(), Value::string(b"text"));
+    h.ks.db_mut(0)
+        .insert(key.as_bytes(), Value::string(b"text"));
 }
 
 #[test]
@@ -93,11 +97,17 @@ fn push_pop_and_null_replies() {
     let mut h = Harness::new();
     assert_eq!(h.run(&["RPUSH", "k", "a", "b", "c"]), Frame::Integer(3));
     assert_eq!(h.run(&["LPUSH", "k", "y", "z"]), Frame::Integer(5));
-    assert_eq!(h.run(&["LRANGE", "k", "0", "-1"]), bulks(&["z", "y", "a", "b", "c"]));
+    assert_eq!(
+        h.run(&["LRANGE", "k", "0", "-1"]),
+        bulks(&["z", "y", "a", "b", "c"])
+    );
     assert_eq!(h.run(&["LPOP", "k"]), b("z"));
     assert_eq!(h.run(&["RPOP", "k", "2"]), bulks(&["c", "b"]));
     assert_eq!(h.run(&["LPOP", "k", "0"]), bulks(&[]));
-    assert_eq!(h.run(&["LPOP", "k", "9223372036854775807"]), bulks(&["y", "a"]));
+    assert_eq!(
+        h.run(&["LPOP", "k", "9223372036854775807"]),
+        bulks(&["y", "a"])
+    );
     assert!(h.ks.db(0).is_empty(), "emptied lists are removed");
     assert_eq!(h.run(&["LPOP", "k"]), Frame::Null);
     assert_eq!(h.run(&["LPOP", "k", "0"]), Frame::NullArray);
@@ -141,7 +151,11 @@ fn wrong_type_everywhere() {
     ] {
         assert_eq!(h.run(cmd), wrongtype, "{cmd:?}");
     }
-    assert_eq!(h.run(&["LLEN", "l"]), Frame::Integer(1), "failed moves change nothing");
+    assert_eq!(
+        h.run(&["LLEN", "l"]),
+        Frame::Integer(1),
+        "failed moves change nothing"
+    );
     // A wrong type after the first non-empty list is never looked at.
     assert_eq!(h.run(&["BLPOP", "l", "s", "0"]), bulks(&["l", "a"]));
     // Missing sources do not check the destination.
@@ -154,9 +168,15 @@ fn blocking_commands_block_on_missing_or_empty_keys() {
     let cases: &[(&[&str], Option<BlockRequest>)] = &[
         (&["BLPOP", "a", "b", "a", "0"], block(&["a", "b"], 0)),
         (&["BRPOP", "a", "1.5"], block(&["a"], 1500)),
-        (&["BLMOVE", "a", "b", "LEFT", "RIGHT", "0.01"], block(&["a"], 10)),
+        (
+            &["BLMOVE", "a", "b", "LEFT", "RIGHT", "0.01"],
+            block(&["a"], 10),
+        ),
         (&["BRPOPLPUSH", "a", "b", "2"], block(&["a"], 2000)),
-        (&["BLMPOP", "0.1", "2", "a", "b", "LEFT", "COUNT", "3"], block(&["a", "b"], 100)),
+        (
+            &["BLMPOP", "0.1", "2", "a", "b", "LEFT", "COUNT", "3"],
+            block(&["a", "b"], 100),
+        ),
     ];
     for (cmd, want) in cases {
         let (replies, outcome) = apply(&mut ks, cmd);
@@ -171,7 +191,10 @@ fn blocking_commands_block_on_missing_or_empty_keys() {
     }
     let mut h = Harness::new();
     assert_eq!(h.run(&["BLPOP", "a", "0"]), Frame::Simple("BLOCKED".into()));
-    assert_eq!(h.run3(&["BLMPOP", "0", "1", "a", "RIGHT"]), Frame::Simple("BLOCKED".into()));
+    assert_eq!(
+        h.run3(&["BLMPOP", "0", "1", "a", "RIGHT"]),
+        Frame::Simple("BLOCKED".into())
+    );
     assert!(h.ks.db(0).is_empty(), "blocking creates nothing");
 }
 
@@ -196,18 +219,42 @@ fn blocking_commands_report_argument_errors_before_blocking() {
     let mut h = Harness::new();
     for (cmd, want) in [
         (&["BLPOP", "a", "-1"][..], "ERR timeout is negative"),
-        (&["BRPOP", "a", "x"], "ERR timeout is not a float or out of range"),
+        (
+            &["BRPOP", "a", "x"],
+            "ERR timeout is not a float or out of range",
+        ),
         (&["BLMOVE", "a", "b", "UP", "LEFT", "0"], "ERR syntax error"),
-        (&["BLMOVE", "a", "b", "LEFT", "LEFT", "x"], "ERR timeout is not a float or out of range"),
+        (
+            &["BLMOVE", "a", "b", "LEFT", "LEFT", "x"],
+            "ERR timeout is not a float or out of range",
+        ),
         (&["BRPOPLPUSH", "a", "b", "-1"], "ERR timeout is negative"),
-        (&["BLMPOP", "0", "0", "a", "LEFT"], "ERR numkeys should be greater than 0"),
-        (&["BLMPOP", "x", "0", "a", "LEFT"], "ERR numkeys should be greater than 0"),
-        (&["BLMPOP", "x", "1", "a", "LEFT"], "ERR timeout is not a float or out of range"),
+        (
+            &["BLMPOP", "0", "0", "a", "LEFT"],
+            "ERR numkeys should be greater than 0",
+        ),
+        (
+            &["BLMPOP", "x", "0", "a", "LEFT"],
+            "ERR numkeys should be greater than 0",
+        ),
+        (
+            &["BLMPOP", "x", "1", "a", "LEFT"],
+            "ERR timeout is not a float or out of range",
+        ),
         (&["BLMPOP", "x", "1", "a", "UP"], "ERR syntax error"),
         (&["BLMPOP", "0", "2", "a", "LEFT"], "ERR syntax error"),
-        (&["BLMPOP", "0", "1", "a", "LEFT", "COUNT", "0"], "ERR count should be greater than 0"),
-        (&["BLMPOP", "0", "1", "a", "LEFT", "COUNT"], "ERR syntax error"),
-        (&["BLPOP", "a"], "ERR wrong number of arguments for 'blpop' command"),
+        (
+            &["BLMPOP", "0", "1", "a", "LEFT", "COUNT", "0"],
+            "ERR count should be greater than 0",
+        ),
+        (
+            &["BLMPOP", "0", "1", "a", "LEFT", "COUNT"],
+            "ERR syntax error",
+        ),
+        (
+            &["BLPOP", "a"],
+            "ERR wrong number of arguments for 'blpop' command",
+        ),
     ] {
         assert_eq!(h.run(cmd), err(want), "{cmd:?}");
     }
@@ -357,12 +404,21 @@ fn extreme_arguments_are_safe() {
     assert_eq!(h.run(&["LINDEX", "k", max]), Frame::Null);
     assert_eq!(h.run(&["LRANGE", "k", min, max]), bulks(&["a", "b", "c"]));
     assert_eq!(h.run(&["LRANGE", "k", max, min]), bulks(&[]));
-    assert_eq!(h.run(&["LSET", "k", min, "x"]), err("ERR index out of range"));
-    assert_eq!(h.run(&["LPOS", "k", "c", "COUNT", max, "MAXLEN", max]), Frame::Array(vec![Frame::Integer(2)]));
+    assert_eq!(
+        h.run(&["LSET", "k", min, "x"]),
+        err("ERR index out of range")
+    );
+    assert_eq!(
+        h.run(&["LPOS", "k", "c", "COUNT", max, "MAXLEN", max]),
+        Frame::Array(vec![Frame::Integer(2)])
+    );
     assert_eq!(h.run(&["LPOS", "k", "c", "RANK", max]), Frame::Null);
     assert_eq!(h.run(&["LPOS", "k", "a", "RANK", min]), Frame::Integer(0));
     assert_eq!(h.run(&["LMPOP", max, "k", "LEFT"]), err("ERR syntax error"));
-    assert_eq!(h.run(&["LMPOP", "1", "k", "LEFT", "COUNT", max]), Frame::Array(vec![b("k"), bulks(&["a", "b", "c"])]));
+    assert_eq!(
+        h.run(&["LMPOP", "1", "k", "LEFT", "COUNT", max]),
+        Frame::Array(vec![b("k"), bulks(&["a", "b", "c"])])
+    );
     h.run(&["RPUSH", "k", "a", "b", "a"]);
     assert_eq!(h.run(&["LREM", "k", min, "a"]), Frame::Integer(2));
     assert_eq!(h.run(&["LTRIM", "k", min, max]), Frame::Simple("OK".into()));
@@ -377,24 +433,43 @@ fn long_lists_and_long_elements() {
     let long = "x".repeat(300);
     let mut model: Vec<String> = Vec::new();
     for i in 0..500 {
-        let item = if i % 7 == 0 { format!("{long}{i}") } else { i.to_string() };
+        let item = if i % 7 == 0 {
+            format!("{long}{i}")
+        } else {
+            i.to_string()
+        };
         h.run(&["RPUSH", "k", &item]);
         model.push(item);
     }
-    assert_eq!(h.run(&["LINSERT", "k", "BEFORE", "250", "new"]), Frame::Integer(501));
+    assert_eq!(
+        h.run(&["LINSERT", "k", "BEFORE", "250", "new"]),
+        Frame::Integer(501)
+    );
     model.insert(250, "new".into());
-    assert_eq!(h.run(&["LSET", "k", "-3", &long]), Frame::Simple("OK".into()));
+    assert_eq!(
+        h.run(&["LSET", "k", "-3", &long]),
+        Frame::Simple("OK".into())
+    );
     model[498] = long.clone();
-    assert_eq!(h.run(&["LREM", "k", "0", &format!("{long}7")]), Frame::Integer(1));
+    assert_eq!(
+        h.run(&["LREM", "k", "0", &format!("{long}7")]),
+        Frame::Integer(1)
+    );
     model.retain(|e| *e != format!("{long}7"));
-    assert_eq!(h.run(&["LTRIM", "k", "3", "-4"]), Frame::Simple("OK".into()));
+    assert_eq!(
+        h.run(&["LTRIM", "k", "3", "-4"]),
+        Frame::Simple("OK".into())
+    );
     model = model[3..model.len() - 3].to_vec();
     let refs: Vec<&str> = model.iter().map(String::as_str).collect();
     assert_eq!(h.run(&["LRANGE", "k", "0", "-1"]), bulks(&refs));
     for i in [0, 1, 100, 249, 250, 251, 400] {
         assert_eq!(h.run(&["LINDEX", "k", &i.to_string()]), b(&model[i]));
     }
-    assert_eq!(h.run(&["LPOS", "k", "250"]), Frame::Integer(model.iter().position(|e| e == "250").unwrap() as i64));
+    assert_eq!(
+        h.run(&["LPOS", "k", "250"]),
+        Frame::Integer(model.iter().position(|e| e == "250").unwrap() as i64)
+    );
 }
 
 #[test]
@@ -404,9 +479,15 @@ fn key_positions_follow_command_info() {
         table::resolve(&a).unwrap().key_positions(&a)
     };
     assert_eq!(keys(&["LMPOP", "2", "a", "b", "LEFT"]), Ok(vec![2, 3]));
-    assert_eq!(keys(&["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"]), Ok(vec![3, 4]));
+    assert_eq!(
+        keys(&["BLMPOP", "0", "2", "a", "b", "LEFT", "COUNT", "2"]),
+        Ok(vec![3, 4])
+    );
     assert_eq!(keys(&["BLPOP", "a", "b", "0"]), Ok(vec![1, 2]));
-    assert_eq!(keys(&["BLMOVE", "a", "b", "LEFT", "LEFT", "0"]), Ok(vec![1, 2]));
+    assert_eq!(
+        keys(&["BLMOVE", "a", "b", "LEFT", "LEFT", "0"]),
+        Ok(vec![1, 2])
+    );
     assert_eq!(keys(&["RPOPLPUSH", "a", "b"]), Ok(vec![1, 2]));
     assert!(keys(&["LMPOP", "0", "a", "LEFT"]).is_err());
     assert!(keys(&["LMPOP", "9223372036854775807", "a", "LEFT"]).is_err());
@@ -415,13 +496,20 @@ fn key_positions_follow_command_info() {
     assert_eq!(lmpop.flag_names(), ["write", "movablekeys"]);
     let blpop = table::lookup(b"BLPOP").unwrap();
     assert_eq!(blpop.flag_names(), ["write", "noscript", "blocking"]);
-    assert_eq!(blpop.acl_categories(), ["write", "blocking", "slow", "list"]);
+    assert_eq!(
+        blpop.acl_categories(),
+        ["write", "blocking", "slow", "list"]
+    );
 }
 
 #[test]
 fn timeout_replies() {
     for name in ["blpop", "BRPOP", "blmpop", "BLMove", "brpoplpush"] {
-        assert_eq!(timeout_reply(name.as_bytes()), Some(TimeoutReply::NullArray), "{name}");
+        assert_eq!(
+            timeout_reply(name.as_bytes()),
+            Some(TimeoutReply::NullArray),
+            "{name}"
+        );
     }
     assert_eq!(timeout_reply(b"lpop"), None);
     let mut out = Reply::new(false);
