@@ -118,7 +118,10 @@ impl List {
                 chunk.insert(0, item);
                 chunk.shrink_if_full();
             }
-            _ => self.chunks.push_front(Chunk::with(item)),
+            _ => {
+                self.reserve_chunk();
+                self.chunks.push_front(Chunk::with(item));
+            }
         }
         self.len += 1;
     }
@@ -131,7 +134,10 @@ impl List {
                 chunk.insert(at, item);
                 chunk.shrink_if_full();
             }
-            _ => self.chunks.push_back(Chunk::with(item)),
+            _ => {
+                self.reserve_chunk();
+                self.chunks.push_back(Chunk::with(item));
+            }
         }
         self.len += 1;
     }
@@ -369,6 +375,14 @@ impl List {
             front,
             back,
             remaining: end - start,
+        }
+    }
+
+    /// Makes room for one more chunk: exactly one for a list's first chunk
+    /// (most lists are short), amortized growth after that.
+    fn reserve_chunk(&mut self) {
+        if self.chunks.capacity() == 0 {
+            self.chunks.reserve_exact(1);
         }
     }
 
@@ -623,7 +637,7 @@ impl Chunk {
     /// Converts to separate elements (before storing a long one).
     fn unpack(&mut self) {
         if let Chunk::Packed(p) = self {
-            let mut items = VecDeque::with_capacity(CHUNK);
+            let mut items = VecDeque::with_capacity(usize::from(p.len) + 1);
             items.extend(p.iter().map(Blob::from_slice));
             *self = Chunk::Boxed(items);
         }
@@ -822,8 +836,10 @@ mod tests {
     #[test]
     fn small_elements_are_compact() {
         let list = List::from_items((0..10_000u32).map(|i| (i % 1000).to_string()));
-        let per_element = list.heap_bytes() / list.len();
-        assert!(per_element < 12, "{per_element} bytes per element");
+        let per_element = list.heap_bytes() as f64 / list.len() as f64;
+        assert!(per_element < 8.0, "{per_element} bytes per element");
+        let one = List::from_items(["hello"]);
+        assert!(one.heap_bytes() <= 64, "{} bytes", one.heap_bytes());
     }
 
     #[derive(Debug, Clone)]
