@@ -2,6 +2,7 @@
 
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
+use resp::Reply;
 
 use crate::Blob;
 
@@ -12,6 +13,35 @@ pub struct BlockRequest {
     pub keys: Vec<(usize, Blob)>,
     /// How long to wait in milliseconds; 0 waits forever.
     pub timeout_ms: u64,
+    /// What the server sends if the timeout passes first.
+    pub timeout_reply: TimeoutReply,
+}
+
+/// The reply the server sends to a blocked client whose timeout passed.
+///
+/// Redis 7.0 answers every blocking keyspace command that times out (BLPOP,
+/// BRPOP, BLMPOP, BLMOVE, BRPOPLPUSH, BZPOPMIN, BZPOPMAX, BZMPOP, XREAD,
+/// XREADGROUP) with the null array, so [`Ctx::block`] uses
+/// [`TimeoutReply::NullArray`]; a command that needs another reply calls
+/// [`Ctx::block_with`]. (What a blocking command replies inside MULTI,
+/// where it cannot block, is the command's own business: it writes that
+/// reply itself.)
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeoutReply {
+    /// `*-1` in RESP2, `_` in RESP3.
+    NullArray,
+    /// `$-1` in RESP2, `_` in RESP3.
+    NullBulk,
+}
+
+impl TimeoutReply {
+    /// Writes the reply for the client's protocol.
+    pub fn write(self, out: &mut Reply) {
+        match self {
+            TimeoutReply::NullArray => out.null_array(),
+            TimeoutReply::NullBulk => out.null(),
+        }
+    }
 }
 
 /// Everything a command may depend on besides the keyspace and its
@@ -62,8 +92,24 @@ impl Ctx {
     /// Called by a blocking command that found nothing: the server parks the
     /// client until one of `keys` is signalled ready or the timeout passes,
     /// then runs the command again. The command must not write a reply.
+    /// On timeout the server replies with the null array
+    /// ([`TimeoutReply::NullArray`]).
     pub fn block(&mut self, keys: Vec<(usize, Blob)>, timeout_ms: u64) {
-        self.blocked = Some(BlockRequest { keys, timeout_ms });
+        self.block_with(keys, timeout_ms, TimeoutReply::NullArray);
+    }
+
+    /// Like [`Ctx::block`], with the reply to send on timeout.
+    pub fn block_with(
+        &mut self,
+        keys: Vec<(usize, Blob)>,
+        timeout_ms: u64,
+        timeout_reply: TimeoutReply,
+    ) {
+        self.blocked = Some(BlockRequest {
+            keys,
+            timeout_ms,
+            timeout_reply,
+        });
     }
 
     /// The block request of the last command, if it asked to block.

@@ -34,7 +34,7 @@ mod value;
 mod watch;
 
 pub use bytes::Bytes;
-pub use ctx::{BlockRequest, Ctx};
+pub use ctx::{BlockRequest, Ctx, TimeoutReply};
 pub use db::{Db, KeyTtl};
 pub use error::CmdError;
 pub use keyspace::{ApplyOutcome, Keyspace};
