@@ -312,6 +312,7 @@ fn persist(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) ->
     let key = &args[1];
     let (db_index, now) = (ctx.db, ctx.now_ms);
     let db = ks.db_mut(db_index);
+    db.reclaim_if_expired(key, now);
     let removed = matches!(db.ttl(key, now), KeyTtl::ExpiresAt(_)) && db.set_expiry(key, None, now);
     if removed {
         ctx.modified(db_index, key);

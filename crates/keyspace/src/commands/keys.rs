@@ -243,12 +243,15 @@ fn rename_generic(
     let (src, dst) = (&args[1], &args[2]);
     let (db_index, now) = (ctx.db, ctx.now_ms);
     let db = ks.db_mut(db_index);
-    if !db.contains(src, now) {
+    // Expired keys met on the way are reclaimed where Redis would delete
+    // them (this is a write, applied from the log).
+    if db.reclaim_if_expired(src, now) || !db.contains(src, now) {
         return Err(CmdError::NoSuchKey);
     }
     if src == dst {
         return Ok(!nx);
     }
+    db.reclaim_if_expired(dst, now);
     if nx && db.contains(dst, now) {
         return Ok(false);
     }
@@ -285,11 +288,13 @@ fn copy(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> Cm
     if dst_db == ctx.db && src == dst {
         return Err(same_object());
     }
+    ks.db_mut(ctx.db).reclaim_if_expired(src, now);
     let Some(entry) = ks.db(ctx.db).entry(src, now).cloned() else {
         out.int(0);
         return Ok(());
     };
     let target = ks.db_mut(dst_db);
+    target.reclaim_if_expired(dst, now);
     if target.contains(dst, now) && !replace {
         out.int(0);
         return Ok(());
@@ -313,7 +318,13 @@ fn move_(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> C
     if dst_db == src_db {
         return Err(same_object());
     }
-    if !ks.db(src_db).contains(key, now) || ks.db(dst_db).contains(key, now) {
+    ks.db_mut(src_db).reclaim_if_expired(key, now);
+    if !ks.db(src_db).contains(key, now) {
+        out.int(0);
+        return Ok(());
+    }
+    ks.db_mut(dst_db).reclaim_if_expired(key, now);
+    if ks.db(dst_db).contains(key, now) {
         out.int(0);
         return Ok(());
     }
@@ -603,7 +614,10 @@ fn restore(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) ->
         }
         i += 1;
     }
-    if !replace && ks.db(db_index).contains(key, now) {
+    if !replace
+        && !ks.db_mut(db_index).reclaim_if_expired(key, now)
+        && ks.db(db_index).contains(key, now)
+    {
         return Err(CmdError::Other(
             "BUSYKEY Target key name already exists.".into(),
         ));

@@ -827,3 +827,39 @@ proptest! {
         prop_assert_eq!(h.ks.db(0).len(), 0);
     }
 }
+
+/// Writes reclaim the expired keys they meet, where Redis would delete
+/// them on lookup; reads leave them to active expiry.
+#[test]
+fn writes_reclaim_expired_keys_they_meet() {
+    let cases: &[&[&str]] = &[
+        &["RENAME", "old", "x"],
+        &["RENAMENX", "live", "old"],
+        &["COPY", "old", "x"],
+        &["COPY", "live", "old"],
+        &["MOVE", "old", "1"],
+        &["PERSIST", "old"],
+        &["EXPIRE", "old", "10"],
+        &["DEL", "old"],
+    ];
+    for cmd in cases {
+        let mut h = Harness::at(NOW);
+        put_str(&mut h, "live", "v");
+        put_expiring(&mut h, "old", "v", NOW + 1);
+        h.clock = Some(NOW + 1);
+        h.run(&["EXISTS", "old"]);
+        h.run(&["TYPE", "old"]);
+        assert_eq!(h.ks.db(0).len(), 2, "reads do not reclaim");
+        h.run(cmd);
+        assert!(
+            h.ks.db(0).iter().all(|(k, _)| k != b"old") || h.run(&["EXISTS", "old"]) == int(1),
+            "{cmd:?} left the expired key behind"
+        );
+    }
+    let mut h = Harness::at(NOW);
+    put_expiring(&mut h, "old", "v", NOW + 1);
+    h.clock = Some(NOW + 1);
+    let payload = Bytes::from(dump::encode(&Value::Int(1)));
+    assert_eq!(restore(&mut h, "old", "0", &payload, &[]), ok());
+    assert_eq!(h.run(&["TTL", "old"]), int(-1));
+}
