@@ -91,6 +91,12 @@ impl Keyspace {
         }
     }
 
+    /// True while keys that became ready are reported (so commands can
+    /// skip searching for them otherwise).
+    pub fn ready_tracking(&self) -> bool {
+        self.track_ready
+    }
+
     /// Keys that received elements since the last call, in order.
     pub fn take_ready(&mut self) -> Vec<(usize, Blob)> {
         std::mem::take(&mut self.ready)

@@ -219,9 +219,8 @@ fn randomkey(ks: &Keyspace, ctx: &mut Ctx, _: &[Bytes], out: &mut Reply) -> CmdR
 // RENAME, RENAMENX, COPY, MOVE
 
 fn rename(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    if rename_generic(ks, ctx, args, false)? {
-        out.ok();
-    }
+    rename_generic(ks, ctx, args, false)?;
+    out.ok();
     Ok(())
 }
 
@@ -231,9 +230,10 @@ fn renamenx(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -
     Ok(())
 }
 
-/// Moves `args[1]` to `args[2]` with its expiry. Returns false when nothing
-/// was done (RENAMENX onto an existing key, or a key renamed to itself:
-/// RENAME still answers OK then, so it replies itself).
+/// Moves `args[1]` to `args[2]` with its expiry, replacing any value there
+/// unless `nx`. Returns whether the key moved: not for RENAMENX onto an
+/// existing key, nor for a key renamed to itself (which only checks that
+/// it exists).
 fn rename_generic(
     ks: &mut Keyspace,
     ctx: &mut Ctx,
@@ -249,7 +249,7 @@ fn rename_generic(
         return Err(CmdError::NoSuchKey);
     }
     if src == dst {
-        return Ok(!nx);
+        return Ok(false);
     }
     db.reclaim_if_expired(dst, now);
     if nx && db.contains(dst, now) {
@@ -528,8 +528,15 @@ fn swapdb(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
     if a != b {
         ks.swap_db(a, b, ctx);
         // Blocked clients of either database may now find a list or sorted
-        // set under the key they wait for.
-        for db in [a, b] {
+        // set under the key they wait for. (Redis scans only the keys that
+        // clients block on; the keyspace does not know those, so it scans
+        // the databases, and only when someone listens.)
+        let dbs = if ks.ready_tracking() {
+            vec![a, b]
+        } else {
+            Vec::new()
+        };
+        for db in dbs {
             for (key, entry) in ks.db(db).iter() {
                 if wakes_blocked(entry.value()) && !entry.is_expired(ctx.now_ms) {
                     ctx.ready(db, key);
