@@ -443,6 +443,35 @@ fn dump_restore() {
     ]);
 }
 
+/// Replies whose RESP3 form differs from RESP2 (nulls) or could (arrays).
+#[test]
+fn resp3_replies() {
+    let mut o = Oracle::new_resp3("resp3");
+    o.check_all(&[
+        &["RANDOMKEY"],
+        &["DUMP", "nope"],
+        &["OBJECT", "ENCODING", "nope"],
+        &["OBJECT", "FREQ", "nope"],
+        &["OBJECT", "IDLETIME", "nope"],
+        &["OBJECT", "REFCOUNT", "nope"],
+        &["SET", "a", "1"],
+        &["RPUSH", "l", "x"],
+        &["TYPE", "a"],
+        &["TYPE", "nope"],
+        &["KEYS", "*"],
+        &["SCAN", "0", "COUNT", "100"],
+        &["OBJECT", "HELP"],
+        &["OBJECT", "ENCODING", "l"],
+        &["TTL", "a"],
+        &["EXPIRE", "a", "100"],
+        &["PTTL", "a"],
+        &["RENAME", "a", "b"],
+        &["COPY", "b", "c"],
+        &["FLUSHALL"],
+        &["RANDOMKEY"],
+    ]);
+}
+
 /// Redis payloads are not keel payloads: RESTORE rejects a payload produced
 /// by the other side with the checksum error (a documented difference).
 #[test]
@@ -472,7 +501,12 @@ fn foreign_payloads_are_rejected() {
 #[test]
 fn random_sequences_match_redis() {
     let (mut total, mut errors, mut with_data) = (0, 0, 0);
-    for seed in 0..8u64 {
+    // KEEL_GEN_SEEDS=n runs more seeds (e.g. for a longer local soak).
+    let seeds: u64 = std::env::var("KEEL_GEN_SEEDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(8);
+    for seed in 0..seeds {
         let mut o = Oracle::new(&format!("gen::keys seed {seed}"));
         let mut g = testkit::gen::Gen::new(seed);
         for _ in 0..300 {

@@ -40,6 +40,8 @@ pub(crate) struct Oracle {
     pub label: String,
     /// Number of commands run, for messages.
     pub step: usize,
+    /// Both sides speak RESP3 (see [`Oracle::new_resp3`]).
+    resp3: bool,
 }
 
 /// Lower-case text of an argument.
@@ -62,7 +64,17 @@ impl Oracle {
             _server: server,
             label: label.to_string(),
             step: 0,
+            resp3: false,
         }
+    }
+
+    /// Like [`Oracle::new`], with RESP3 replies on both sides.
+    pub fn new_resp3(label: &str) -> Oracle {
+        let mut o = Oracle::new(label);
+        let hello = o.redis.run(&["HELLO", "3"]);
+        assert!(matches!(hello, Frame::Map(_)), "HELLO 3 failed: {hello:?}");
+        o.resp3 = true;
+        o
     }
 
     /// Runs a command on both sides and asserts the replies agree.
@@ -137,7 +149,7 @@ impl Oracle {
                 Some(key) => {
                     let dump = [Bytes::from_static(b"DUMP"), Bytes::copy_from_slice(key)];
                     let reply = if keel {
-                        self.keel.run_bytes(&dump, false)
+                        self.keel.run_bytes(&dump, self.resp3)
                     } else {
                         self.redis.run(&dump)
                     };
@@ -158,7 +170,7 @@ impl Oracle {
                 return reply;
             }
         }
-        self.keel.run_bytes(args, false)
+        self.keel.run_bytes(args, self.resp3)
     }
 
     /// Basic SET / RPUSH / SADD / HSET / GET / LRANGE applied directly to keel's database,
