@@ -91,6 +91,12 @@ impl Keyspace {
         }
     }
 
+    /// True while keys that became ready are reported (so commands can
+    /// skip searching for them otherwise).
+    pub fn ready_tracking(&self) -> bool {
+        self.track_ready
+    }
+
     /// Keys that received elements since the last call, in order.
     pub fn take_ready(&mut self) -> Vec<(usize, Blob)> {
         std::mem::take(&mut self.ready)
@@ -145,6 +151,27 @@ impl Keyspace {
     /// Runs a read command (resolved by the caller) against this keyspace.
     pub fn read(&self, spec: &table::CommandSpec, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) {
         table::run_read(spec, self, ctx, args, out);
+    }
+
+    /// Keys whose expiry is at or before `now_ms`, for active expiry: per
+    /// database that has any, up to `limit` keys, earliest expiry first.
+    ///
+    /// This only reads. The leader proposes each batch as an
+    /// [`Op::Expire`]; applying it deletes those keys that are still
+    /// expired at the entry's clock (a key whose expiry was changed in the
+    /// meantime is left alone), so every replica deletes the same keys.
+    pub fn active_expire_candidates(&self, now_ms: u64, limit: usize) -> Vec<(usize, Vec<Bytes>)> {
+        self.dbs
+            .iter()
+            .enumerate()
+            .filter_map(|(index, db)| {
+                let keys = db.expired_keys(now_ms, limit);
+                (!keys.is_empty()).then(|| {
+                    let keys = keys.iter().map(|k| Bytes::copy_from_slice(k)).collect();
+                    (index, keys)
+                })
+            })
+            .collect()
     }
 
     /// Empties database `db`, invalidating watches on keys it held.
@@ -218,5 +245,52 @@ impl Keyspace {
         if self.track_ready {
             self.ready.extend(ctx.take_ready());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Value;
+
+    #[test]
+    fn active_expiry_lists_expired_keys_per_db_and_deletes_them_via_the_log() {
+        let mut ks = Keyspace::new(4);
+        ks.db_mut(0)
+            .insert_with_expiry(b"a", Value::Int(1), Some(100));
+        ks.db_mut(0)
+            .insert_with_expiry(b"b", Value::Int(1), Some(50));
+        ks.db_mut(0)
+            .insert_with_expiry(b"later", Value::Int(1), Some(1000));
+        ks.db_mut(0).insert(b"forever", Value::Int(1));
+        ks.db_mut(2)
+            .insert_with_expiry(b"c", Value::Int(1), Some(100));
+        assert!(ks.active_expire_candidates(49, 10).is_empty());
+        let found = ks.active_expire_candidates(100, 10);
+        assert_eq!(
+            found,
+            vec![
+                (0, vec![Bytes::from("b"), Bytes::from("a")]),
+                (2, vec![Bytes::from("c")]),
+            ]
+        );
+        assert_eq!(
+            ks.active_expire_candidates(100, 1),
+            vec![(0, vec![Bytes::from("b")]), (2, vec![Bytes::from("c")])]
+        );
+        // A key whose expiry was pushed back (by a write applied before it
+        // expired) before the entry is applied survives it.
+        ks.db_mut(0).set_expiry(b"a", Some(5000), 99);
+        let mut out = Reply::new(false);
+        for (db, keys) in found {
+            let outcome = ks.apply(&Op::Expire { db, keys }, 100, 1, &mut out);
+            assert_eq!(outcome, ApplyOutcome::default());
+        }
+        assert!(out.is_empty(), "active expiry has no reply");
+        assert_eq!(ks.db(0).len(), 3);
+        assert!(ks.db(0).contains(b"a", 100));
+        assert!(!ks.db(0).contains(b"b", 0));
+        assert_eq!(ks.db(2).len(), 0);
+        assert!(ks.active_expire_candidates(100, 10).is_empty());
     }
 }

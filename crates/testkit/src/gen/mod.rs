@@ -6,6 +6,7 @@
 //! of keys, so sequences collide on keys and exercise type errors.
 //! [`families`] lists them; a test picks one and asks for commands.
 
+pub mod keys;
 pub mod list;
 
 use rand::rngs::StdRng;
@@ -63,5 +64,5 @@ pub type Family = fn(&mut Gen) -> Vec<Vec<u8>>;
 
 /// Every family generator, by name.
 pub fn families() -> Vec<(&'static str, Family)> {
-    vec![("list", list::command)]
+    vec![("keys", keys::command), ("list", list::command)]
 }
