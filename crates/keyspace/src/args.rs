@@ -41,16 +41,18 @@ pub fn parse_float(arg: &[u8]) -> Option<f64> {
 
 /// Parses a blocking command's timeout in seconds (a float) into
 /// milliseconds; `0` means block forever.
+///
+/// Follows Redis 7.0: the seconds are multiplied by 1000 and truncated
+/// toward zero (so `0.0001` and `-0.0001` both mean "forever"), and a value
+/// too large for a signed 64-bit millisecond count wraps negative, which is
+/// reported as "timeout is negative".
 pub fn timeout_ms(arg: &[u8]) -> Result<u64, CmdError> {
     let secs = parse_float(arg).ok_or(CmdError::TimeoutNotFloat)?;
-    if secs < 0.0 {
+    let ms = (secs * 1000.0).trunc();
+    if !(ms > i64::MIN as f64 && ms < i64::MAX as f64) || ms < 0.0 {
         return Err(CmdError::TimeoutNegative);
     }
-    let ms = secs * 1000.0;
-    if !ms.is_finite() || ms > (i64::MAX / 2) as f64 {
-        return Err(CmdError::TimeoutOutOfRange);
-    }
-    Ok(ms.ceil() as u64)
+    Ok(ms as u64)
 }
 
 /// Case-insensitive comparison of an argument with an ASCII keyword.
@@ -85,7 +87,11 @@ mod tests {
     fn timeouts() {
         assert_eq!(timeout_ms(b"0"), Ok(0));
         assert_eq!(timeout_ms(b"0.1"), Ok(100));
+        assert_eq!(timeout_ms(b"0.0001"), Ok(0));
+        assert_eq!(timeout_ms(b"-0.0001"), Ok(0));
         assert_eq!(timeout_ms(b"-1"), Err(CmdError::TimeoutNegative));
+        assert_eq!(timeout_ms(b"inf"), Err(CmdError::TimeoutNegative));
+        assert_eq!(timeout_ms(b"1e400"), Err(CmdError::TimeoutNegative));
         assert_eq!(timeout_ms(b"x"), Err(CmdError::TimeoutNotFloat));
     }
 }

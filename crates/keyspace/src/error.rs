@@ -28,8 +28,6 @@ pub enum CmdError {
     TimeoutNotFloat,
     #[error("ERR timeout is negative")]
     TimeoutNegative,
-    #[error("ERR timeout is out of range")]
-    TimeoutOutOfRange,
     #[error("ERR unknown subcommand '{sub}'. Try {cmd} HELP.")]
     UnknownSubcommand { cmd: String, sub: String },
     /// Any other error; the text includes its code (`ERR ...`).

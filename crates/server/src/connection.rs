@@ -317,7 +317,7 @@ impl Connection {
             Some(reply) => self.out.raw(reply.as_bytes()),
             None => {
                 self.shared.blocking.unregister(waiter.ticket);
-                self.out.null_array();
+                request.timeout_reply.write(&mut self.out);
             }
         }
     }

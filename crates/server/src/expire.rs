@@ -9,7 +9,6 @@ use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::Bytes;
 use keyspace::Op;
 
 use crate::shared::Shared;
@@ -56,14 +55,9 @@ pub async fn active_expiry(shared: Arc<Shared>) {
 
 fn candidates(shared: &Shared) -> Vec<Op> {
     shared.store.read(|ks, now| {
-        (0..ks.databases())
-            .filter_map(|db| {
-                let keys = ks.db(db).expired_keys(now, KEYS_PER_TICK);
-                (!keys.is_empty()).then(|| Op::Expire {
-                    db,
-                    keys: keys.iter().map(|k| Bytes::copy_from_slice(k)).collect(),
-                })
-            })
+        ks.active_expire_candidates(now, KEYS_PER_TICK)
+            .into_iter()
+            .map(|(db, keys)| Op::Expire { db, keys })
             .collect()
     })
 }

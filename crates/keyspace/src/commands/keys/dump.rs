@@ -65,9 +65,7 @@ pub(crate) fn sample_values() -> Vec<Value> {
     use crate::types::{self, Hash, List, Packed, Set, SortedSet};
     use crate::value::{blob, Typed};
 
-    let mut list = List::new();
-    list.items_mut()
-        .extend([blob(b"a"), blob(b""), blob(&[0xff; 70])]);
+    let list = List::from_items([&b"a"[..], b"", &[0xff; 70]]);
     let mut packed_hash = Packed::new();
     for item in [&b"f"[..], b"v", b"g", b"12"] {
         packed_hash.push(item);

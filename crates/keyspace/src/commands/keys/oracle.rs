@@ -186,7 +186,7 @@ impl Oracle {
             }
             "rpush" if args.len() >= 3 => db.write_or_create::<List>(key, now).map(|list| {
                 for item in &args[2..] {
-                    list.items_mut().push_back(blob(item));
+                    list.push_back(item);
                 }
                 Frame::Integer(list.len() as i64)
             }),
@@ -209,8 +209,7 @@ impl Oracle {
             "lrange" if args.len() == 4 && &args[2][..] == b"0" && &args[3][..] == b"-1" => {
                 db.read::<List>(key, now).map(|list| {
                     let items = list.map_or_else(Vec::new, |l| {
-                        l.items()
-                            .iter()
+                        l.iter()
                             .map(|i| Frame::Bulk(Bytes::copy_from_slice(i)))
                             .collect()
                     });

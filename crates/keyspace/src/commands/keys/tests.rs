@@ -7,7 +7,7 @@ use resp::Frame;
 use super::dump;
 use crate::testing::{sorted, Harness};
 use crate::types::List;
-use crate::value::{blob, Typed};
+use crate::value::Typed;
 use crate::{Op, Value};
 
 mod restore;
@@ -51,10 +51,7 @@ fn put_expiring(h: &mut Harness, key: &str, value: &str, at: u64) {
 }
 
 fn list(items: &[&str]) -> Value {
-    let mut l = List::new();
-    l.items_mut()
-        .extend(items.iter().map(|i| blob(i.as_bytes())));
-    l.wrap()
+    List::from_items(items.iter().map(|i| i.as_bytes())).wrap()
 }
 
 fn args(cmd: &[&str]) -> Vec<Bytes> {
