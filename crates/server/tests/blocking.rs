@@ -27,7 +27,10 @@ fn blpop_is_woken_by_a_push_from_another_client() {
     waiter.send(&["BLPOP", "jobs", "0"]);
     wait_blocked(&mut pusher, 1);
     assert_eq!(pusher.run(&["RPUSH", "jobs", "job-1"]), Frame::Integer(1));
-    assert_eq!(waiter.read(), Frame::Array(vec![bulk("jobs"), bulk("job-1")]));
+    assert_eq!(
+        waiter.read(),
+        Frame::Array(vec![bulk("jobs"), bulk("job-1")])
+    );
     assert_eq!(pusher.run(&["LLEN", "jobs"]), Frame::Integer(0));
 }
 
@@ -36,7 +39,10 @@ fn timeout_replies_null_array() {
     let server = TestServer::start();
     let mut conn = server.conn();
     assert_eq!(conn.run(&["BLPOP", "nothing", "0.05"]), Frame::NullArray);
-    assert_eq!(conn.run(&["BLMOVE", "nothing", "dst", "LEFT", "RIGHT", "0.05"]), Frame::NullArray);
+    assert_eq!(
+        conn.run(&["BLMOVE", "nothing", "dst", "LEFT", "RIGHT", "0.05"]),
+        Frame::NullArray
+    );
     conn.run(&["HELLO", "3"]);
     assert_eq!(conn.run(&["BRPOP", "nothing", "0.05"]), Frame::Null);
 }
@@ -83,7 +89,10 @@ fn pushes_inside_multi_wake_waiters() {
     writer.run(&["MULTI"]);
     writer.run(&["RPUSH", "b", "x"]);
     writer.run(&["RPUSH", "b", "y"]);
-    assert_eq!(writer.run(&["EXEC"]), Frame::Array(vec![Frame::Integer(1), Frame::Integer(2)]));
+    assert_eq!(
+        writer.run(&["EXEC"]),
+        Frame::Array(vec![Frame::Integer(1), Frame::Integer(2)])
+    );
     assert_eq!(waiter.read(), Frame::Array(vec![bulk("b"), bulk("y")]));
 }
 
@@ -101,16 +110,30 @@ fn client_unblock_with_timeout_or_error() {
     let server = TestServer::start();
     let mut admin = server.conn();
     let mut waiter = server.conn();
-    let Frame::Integer(id) = waiter.run(&["CLIENT", "ID"]) else { panic!("id") };
+    let Frame::Integer(id) = waiter.run(&["CLIENT", "ID"]) else {
+        panic!("id")
+    };
     waiter.send(&["BLPOP", "q", "0"]);
     wait_blocked(&mut admin, 1);
-    assert_eq!(admin.run(&["CLIENT", "UNBLOCK", &id.to_string()]), Frame::Integer(1));
+    assert_eq!(
+        admin.run(&["CLIENT", "UNBLOCK", &id.to_string()]),
+        Frame::Integer(1)
+    );
     assert_eq!(waiter.read(), Frame::NullArray);
     waiter.send(&["BLPOP", "q", "0"]);
     wait_blocked(&mut admin, 1);
-    assert_eq!(admin.run(&["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"]), Frame::Integer(1));
-    assert_eq!(waiter.read(), err("UNBLOCKED client unblocked via CLIENT UNBLOCK"));
-    assert_eq!(admin.run(&["CLIENT", "UNBLOCK", &id.to_string()]), Frame::Integer(0));
+    assert_eq!(
+        admin.run(&["CLIENT", "UNBLOCK", &id.to_string(), "ERROR"]),
+        Frame::Integer(1)
+    );
+    assert_eq!(
+        waiter.read(),
+        err("UNBLOCKED client unblocked via CLIENT UNBLOCK")
+    );
+    assert_eq!(
+        admin.run(&["CLIENT", "UNBLOCK", &id.to_string()]),
+        Frame::Integer(0)
+    );
 }
 
 #[test]
@@ -123,7 +146,10 @@ fn a_disconnected_waiter_does_not_swallow_elements() {
     drop(leaver);
     wait_blocked(&mut admin, 0);
     admin.run(&["RPUSH", "q", "kept"]);
-    assert_eq!(admin.run(&["LRANGE", "q", "0", "-1"]), Frame::Array(vec![bulk("kept")]));
+    assert_eq!(
+        admin.run(&["LRANGE", "q", "0", "-1"]),
+        Frame::Array(vec![bulk("kept")])
+    );
 }
 
 #[test]
