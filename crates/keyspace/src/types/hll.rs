@@ -111,7 +111,8 @@ pub fn validate(bytes: &[u8]) -> Result<Encoding, HllError> {
     match enc {
         Encoding::Sparse => {
             let body = &bytes[HEADER_LEN..];
-            if body.len() % ENTRY_LEN != 0 || body.len() / ENTRY_LEN > MAX_SPARSE_ENTRIES {
+            let whole_entries = body.chunks_exact(ENTRY_LEN).remainder().is_empty();
+            if !whole_entries || body.len() / ENTRY_LEN > MAX_SPARSE_ENTRIES {
                 return Err(HllError::Corrupt);
             }
             let mut previous: Option<usize> = None;
