@@ -722,18 +722,17 @@ fn incrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply
     let key = &args[1];
     let db = ks.db_mut(ctx.db);
     let current = match db.get(key, ctx.now_ms) {
-        None => 0.0,
-        Some(value) => {
-            let mut buf = itoa::Buffer::new();
-            args::float(string_bytes(value, &mut buf)?)?
-        }
+        None => float::Ld::Zero { neg: false },
+        Some(Value::Int(n)) => float::Ld::from_i64(*n),
+        Some(Value::Str(s)) => float::parse(s).ok_or(CmdError::NotFloat)?,
+        Some(_) => return Err(CmdError::WrongType),
     };
-    let by = args::float(&args[2])?;
-    let sum = current + by;
-    if !sum.is_finite() {
+    let by = float::parse(&args[2]).ok_or(CmdError::NotFloat)?;
+    let sum = float::add(current, by);
+    if !current.is_finite() || !by.is_finite() || !sum.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
-    let text = resp::format_long_double(sum);
+    let text = float::format(sum);
     // Redis stores the text as a plain string, never with the int encoding.
     db.set_keep_ttl(key, Value::Str(blob(text.as_bytes())), ctx.now_ms);
     ctx.modified(ctx.db, key);
@@ -897,6 +896,10 @@ impl LcsTable {
         }
     }
 }
+
+/// Redis's long double arithmetic for INCRBYFLOAT.
+#[path = "string_float.rs"]
+mod float;
 
 #[cfg(test)]
 #[path = "string_tests.rs"]

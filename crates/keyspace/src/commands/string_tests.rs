@@ -698,3 +698,59 @@ fn differential_random_commands() {
         }
     }
 }
+
+/// A random decimal (sometimes hexadecimal) number as Redis clients write
+/// them: any digits, point and exponent.
+fn random_float_text(g: &mut testkit::gen::Gen) -> String {
+    let digits = |g: &mut testkit::gen::Gen, n: i64| -> String {
+        (0..n)
+            .map(|_| String::from_utf8_lossy(&g.int(0, 10)).into_owned())
+            .collect()
+    };
+    let sign = g.pick(&["", "", "-", "+"]);
+    if g.chance(0.1) {
+        let mant = g.pick(&["1", "1.8", "a.b", ".4", "ff"]);
+        let exp = String::from_utf8_lossy(&g.int(-70, 70)).into_owned();
+        return format!("{sign}0x{mant}p{exp}");
+    }
+    let n = resp::parse_int(&g.int(1, 24)).unwrap_or(1);
+    let int = digits(g, n);
+    let frac = if g.chance(0.7) {
+        let n = resp::parse_int(&g.int(0, 22)).unwrap_or(0);
+        format!(".{}", digits(g, n))
+    } else {
+        String::new()
+    };
+    let exp = match resp::parse_int(&g.int(0, 10)).unwrap_or(0) {
+        0 => format!("e{}", String::from_utf8_lossy(&g.int(-40, 40))),
+        1 => format!("E{}", String::from_utf8_lossy(&g.int(-4960, 4960))),
+        _ => String::new(),
+    };
+    format!("{sign}{int}{frac}{exp}")
+}
+
+/// INCRBYFLOAT on arbitrary decimal text gives Redis's exact long double
+/// results.
+#[test]
+fn differential_incrbyfloat_random() {
+    let server = RedisServer::start();
+    let mut redis = server.connect();
+    let mut keel = Harness::new();
+    for seed in 1..=6u64 {
+        let mut g = testkit::gen::Gen::new(seed);
+        for i in 0..300 {
+            let key = g.pick(&["f0", "f1"]);
+            let text = random_float_text(&mut g);
+            let cmd: Vec<&str> = if g.chance(0.15) {
+                vec!["SET", key, &text]
+            } else {
+                vec!["INCRBYFLOAT", key, &text]
+            };
+            assert_eq!(
+                keel.run(&cmd),
+                redis.run(&cmd),
+                "seed {seed}, command #{i} {cmd:?} (left: keel, right: redis)"
+            );
+        }
+    }
+}

@@ -8,9 +8,9 @@
 //!   "not a valid HyperLogLog").
 //! * `h0`..`h2`: HyperLogLogs, written only by PFADD / PFMERGE. keel's HLL
 //!   bytes differ from Redis's, so no string command reads them.
-//! * `f0`, `f1`: counters for INCRBYFLOAT, which only ever hold integers,
-//!   words, or binary fractions (exact both in keel's `f64` and in Redis's
-//!   `long double`, so the printed results agree).
+//! * `f0`, `f1`: counters for INCRBYFLOAT (and SET), holding integers,
+//!   words and decimal fractions, so sums exercise Redis's `long double`
+//!   rounding; other commands leave them alone.
 
 use rand::Rng;
 
@@ -24,11 +24,18 @@ fn float_key(g: &mut Gen) -> Vec<u8> {
     format!("f{}", g.rng.random_range(0..2)).into_bytes()
 }
 
-/// A binary fraction such as `-12.375`, `0.5` or `1e3`.
-fn dyadic(g: &mut Gen) -> Vec<u8> {
-    match g.rng.random_range(0..6) {
+/// A number such as `-12.375`, `0.1`, `3.17` or `1e3`.
+fn float_text(g: &mut Gen) -> Vec<u8> {
+    match g.rng.random_range(0..7) {
         0 => g.int(-1000, 1000),
-        1 => format!(
+        1 => g.value(),
+        2 => format!(
+            "{}.{}",
+            g.rng.random_range(-100..100),
+            g.rng.random_range(0..1000)
+        )
+        .into_bytes(),
+        3 => format!(
             "{}e{}",
             g.rng.random_range(-9..10),
             g.rng.random_range(0..4)
@@ -259,13 +266,13 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         "INCRBYFLOAT" => {
             if g.chance(0.2) {
                 // Occasionally set the counter directly.
-                cmd = vec![b"SET".to_vec(), float_key(g), dyadic(g)];
+                cmd = vec![b"SET".to_vec(), float_key(g), float_text(g)];
                 return cmd;
             }
             cmd.push(float_key(g));
             cmd.push(match g.rng.random_range(0..10) {
                 0 => g.pick(&["x", "inf", "-inf", "nan", ""]).as_bytes().to_vec(),
-                _ => dyadic(g),
+                _ => float_text(g),
             });
         }
         "LCS" => {
