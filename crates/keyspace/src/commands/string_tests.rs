@@ -754,3 +754,39 @@ fn differential_incrbyfloat_random() {
         }
     }
 }
+
+/// RESP3 replies (nulls, maps) match Redis's for the family.
+#[test]
+fn differential_resp3() {
+    let server = RedisServer::start();
+    let mut redis = server.connect();
+    assert!(matches!(redis.run(&["HELLO", "3"]), Frame::Map(_)));
+    let mut keel = Harness::new();
+    let cmds: &[&[&str]] = &[
+        &["GET", "nokey"],
+        &["SET", "a", "ohmytext"],
+        &["SET", "a", "x", "NX"],
+        &["SET", "a", "ohmytext", "XX", "GET"],
+        &["SET", "b", "mynewtext", "NX", "GET"],
+        &["GETEX", "nokey", "PERSIST"],
+        &["GETDEL", "nokey"],
+        &["MGET", "a", "nokey", "b"],
+        &["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
+        &["LCS", "a", "b", "IDX", "MINMATCHLEN", "10"],
+        &["INCRBYFLOAT", "f", "0.1"],
+        &["INCRBYFLOAT", "f", "0.2"],
+        &[
+            "BITFIELD", "bf", "OVERFLOW", "FAIL", "INCRBY", "u2", "0", "5", "GET", "u2", "0",
+        ],
+        &["BITFIELD_RO", "bf", "GET", "i8", "0"],
+        &["PFADD", "h", "a", "b"],
+        &["PFCOUNT", "h"],
+    ];
+    for cmd in cmds {
+        assert_eq!(
+            keel.run3(cmd),
+            redis.run(cmd),
+            "reply to {cmd:?} differs (left: keel, right: redis)"
+        );
+    }
+}
