@@ -629,6 +629,15 @@ fn differential_lcs() {
             &["SET", "x2", "aa"],
             &["LCS", "x1", "x2", "IDX", "WITHMATCHLEN"],
             &["LCS", "x2", "x1", "IDX", "WITHMATCHLEN"],
+            // Ties between the two directions decide which LCS comes out.
+            &["SET", "t1", "ab"],
+            &["SET", "t2", "ba"],
+            &["LCS", "t1", "t2"],
+            &["LCS", "t1", "t2", "IDX"],
+            &["SET", "t3", "abcxyz"],
+            &["SET", "t4", "xyzabc"],
+            &["LCS", "t3", "t4", "IDX", "WITHMATCHLEN"],
+            &["LCS", "t4", "t3"],
         ],
         |_| false,
     );
