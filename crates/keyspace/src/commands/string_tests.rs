@@ -799,3 +799,108 @@ fn differential_resp3() {
         );
     }
 }
+
+/// Whether `cmd` (after `setup`) signals key `k` as modified: observed as a
+/// WATCH on `k` aborting the next transaction.
+fn signals_k(setup: &[&[&str]], cmd: &[&str]) -> bool {
+    use crate::Op;
+    let mut h = Harness::at(1_000);
+    for c in setup {
+        h.run(c);
+    }
+    let mut out = resp::Reply::new(false);
+    let watch = Op::Watch {
+        session: 1,
+        keys: vec![(0, Bytes::from_static(b"k"))],
+    };
+    h.ks.apply(&watch, 1_000, 0, &mut out);
+    h.run(cmd);
+    let exec = Op::Transaction {
+        session: 1,
+        resp3: false,
+        commands: Vec::new(),
+    };
+    h.ks.apply(&exec, 1_000, 0, &mut out).transaction.is_none()
+}
+
+#[test]
+fn modified_exactly_when_changed() {
+    let k: &[&[&str]] = &[&["SET", "k", "1"]];
+    let bits: &[&[&str]] = &[&["SETBIT", "k", "3", "1"]];
+    let hll: &[&[&str]] = &[&["PFADD", "k", "a"]];
+    let ttl: &[&[&str]] = &[&["SET", "k", "1", "EX", "100"]];
+    let changes: &[(&[&[&str]], &[&str])] = &[
+        (&[], &["SET", "k", "v"]),
+        (k, &["SET", "k", "1"]),
+        (k, &["SET", "k", "v", "XX", "GET"]),
+        (&[], &["SETNX", "k", "v"]),
+        (&[], &["SETEX", "k", "10", "v"]),
+        (&[], &["MSET", "a", "1", "k", "2"]),
+        (&[], &["MSETNX", "a", "1", "k", "2"]),
+        (k, &["GETSET", "k", "2"]),
+        (k, &["GETDEL", "k"]),
+        (k, &["GETEX", "k", "EX", "100"]),
+        (ttl, &["GETEX", "k", "PERSIST"]),
+        (k, &["GETEX", "k", "PXAT", "1"]),
+        (k, &["APPEND", "k", "x"]),
+        (k, &["SETRANGE", "k", "0", "x"]),
+        (k, &["INCR", "k"]),
+        (k, &["INCRBYFLOAT", "k", "1.5"]),
+        (&[], &["SETBIT", "k", "0", "0"]),
+        (bits, &["SETBIT", "k", "3", "0"]),
+        (bits, &["SETBIT", "k", "30", "0"]),
+        (k, &["BITOP", "NOT", "k", "k"]),
+        (k, &["BITOP", "AND", "k", "nokey"]),
+        (k, &["BITFIELD", "k", "SET", "u8", "0", "1"]),
+        (
+            &[],
+            &["BITFIELD", "k", "OVERFLOW", "FAIL", "SET", "u2", "0", "9"],
+        ),
+        (&[], &["PFADD", "k"]),
+        (hll, &["PFADD", "k", "b"]),
+        (hll, &["PFMERGE", "k"]),
+    ];
+    for (setup, cmd) in changes {
+        assert!(signals_k(setup, cmd), "{cmd:?} after {setup:?} must signal");
+    }
+    let no_changes: &[(&[&[&str]], &[&str])] = &[
+        (k, &["SET", "k", "v", "NX"]),
+        (&[], &["SET", "k", "v", "XX"]),
+        (k, &["SET", "k", "v", "EX", "0"]),
+        (k, &["SETNX", "k", "v"]),
+        (k, &["MSETNX", "a", "1", "k", "2"]),
+        (&[], &["GETDEL", "k"]),
+        (k, &["GETEX", "k"]),
+        (k, &["GETEX", "k", "PERSIST"]),
+        (&[], &["GETEX", "k", "EX", "10"]),
+        (k, &["SETRANGE", "k", "0", ""]),
+        (&[], &["SETRANGE", "k", "3", ""]),
+        (k, &["INCRBY", "k", "x"]),
+        (k, &["INCRBYFLOAT", "k", "inf"]),
+        (bits, &["SETBIT", "k", "3", "1"]),
+        (bits, &["SETBIT", "k", "4", "0"]),
+        (&[], &["BITOP", "AND", "k", "nokey"]),
+        (k, &["BITFIELD", "k", "GET", "u8", "0"]),
+        (hll, &["PFADD", "k", "a"]),
+        (hll, &["PFADD", "k"]),
+        (k, &["PFADD", "k", "a"]),
+    ];
+    for (setup, cmd) in no_changes {
+        assert!(
+            !signals_k(setup, cmd),
+            "{cmd:?} after {setup:?} must not signal"
+        );
+    }
+}
+
+#[test]
+fn string_length_limit() {
+    assert!(check_string_length(MAX_STRING - 1, 1).is_ok());
+    assert!(check_string_length(0, MAX_STRING).is_ok());
+    assert!(check_string_length(MAX_STRING, 1).is_err());
+    assert!(check_string_length(u64::MAX, 1).is_err());
+    assert_eq!(
+        check_string_length(1, MAX_STRING).unwrap_err().to_string(),
+        "ERR string exceeds maximum allowed size (proto-max-bulk-len)"
+    );
+}
