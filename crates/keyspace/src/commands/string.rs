@@ -740,9 +740,10 @@ fn incrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply
 #[path = "string_lcs.rs"]
 mod lcs;
 
-/// Redis's long double arithmetic for INCRBYFLOAT.
+/// Redis's long double arithmetic for INCRBYFLOAT (reusable by
+/// HINCRBYFLOAT).
 #[path = "string_float.rs"]
-mod float;
+pub(crate) mod float;
 
 #[cfg(test)]
 #[path = "string_tests.rs"]

@@ -29,7 +29,7 @@ const MAX_EXP: i32 = 16320;
 
 /// An 80-bit extended-precision value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum Ld {
+pub(crate) enum Ld {
     Zero {
         neg: bool,
     },
@@ -46,11 +46,11 @@ pub(super) enum Ld {
 
 impl Ld {
     /// The exact value of an integer (every `i64` fits in 64 bits).
-    pub(super) fn from_i64(n: i64) -> Ld {
+    pub(crate) fn from_i64(n: i64) -> Ld {
         round_pack(n < 0, u128::from(n.unsigned_abs()), 0, false)
     }
 
-    pub(super) fn is_finite(self) -> bool {
+    pub(crate) fn is_finite(self) -> bool {
         !matches!(self, Ld::Inf { .. })
     }
 }
@@ -106,7 +106,7 @@ fn round_pack(neg: bool, mant: u128, exp: i32, sticky: bool) -> Ld {
 
 /// The correctly rounded sum. Infinities must be handled by the caller
 /// (Redis refuses any non-finite result).
-pub(super) fn add(a: Ld, b: Ld) -> Ld {
+pub(crate) fn add(a: Ld, b: Ld) -> Ld {
     let (a, b) = match (a, b) {
         (Ld::Inf { .. }, _) => return a,
         (_, Ld::Inf { .. }) => return b,
@@ -154,7 +154,7 @@ pub(super) fn add(a: Ld, b: Ld) -> Ld {
 
 /// Parses like Redis's `string2ld`; `None` when Redis says "not a valid
 /// float".
-pub(super) fn parse(text: &[u8]) -> Option<Ld> {
+pub(crate) fn parse(text: &[u8]) -> Option<Ld> {
     if text.is_empty() || text.len() >= MAX_CHARS || is_c_space(text[0]) {
         return None;
     }
@@ -307,7 +307,7 @@ fn round_big(neg: bool, n: &Big, exp: i32) -> Ld {
 
 /// `%.17Lf` without trailing zeros (nor a trailing point), and `-0` as
 /// `0`, like Redis's human-friendly long double formatting.
-pub(super) fn format(v: Ld) -> String {
+pub(crate) fn format(v: Ld) -> String {
     let (neg, mant, exp) = match v {
         Ld::Zero { .. } => return "0".to_string(),
         Ld::Inf { neg } => return if neg { "-inf" } else { "inf" }.to_string(),
