@@ -7,6 +7,7 @@
 //! apply the same log iterate — and pick random elements — identically.
 
 mod hash;
+pub mod hll;
 mod list;
 pub mod packed;
 mod set;

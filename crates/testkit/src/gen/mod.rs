@@ -8,6 +8,7 @@
 
 pub mod keys;
 pub mod list;
+pub mod strings;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -64,5 +65,5 @@ pub type Family = fn(&mut Gen) -> Vec<Vec<u8>>;
 
 /// Every family generator, by name.
 pub fn families() -> Vec<(&'static str, Family)> {
-    vec![("keys", keys::command), ("list", list::command)]
+    vec![("keys", keys::command), ("list", list::command), ("strings", strings::command)]
 }
