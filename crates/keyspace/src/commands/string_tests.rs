@@ -26,9 +26,7 @@ pub(crate) const WRONGTYPE: &str =
 
 /// A list value (list commands live in another family).
 pub(crate) fn a_list() -> Value {
-    let mut list = List::new();
-    list.items_mut().push_back(crate::value::blob(b"x"));
-    Value::List(Box::new(list))
+    Value::List(Box::new(List::from_items([&b"x"[..]])))
 }
 
 /// Like [`assert_same_replies`], with a list stored under `list` in both

@@ -65,5 +65,9 @@ pub type Family = fn(&mut Gen) -> Vec<Vec<u8>>;
 
 /// Every family generator, by name.
 pub fn families() -> Vec<(&'static str, Family)> {
-    vec![("keys", keys::command), ("list", list::command), ("strings", strings::command)]
+    vec![
+        ("keys", keys::command),
+        ("list", list::command),
+        ("strings", strings::command),
+    ]
 }
