@@ -157,7 +157,11 @@ pub(super) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
             .and_then(|v| v.checked_add(u64::from(d - b'0')))
             .ok_or_else(invalid)?;
     }
-    Ok(if negative { value.wrapping_neg() } else { value })
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// Options of HSCAN / SSCAN.
@@ -235,11 +239,18 @@ fn hmset(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> C
 }
 
 /// HSET / HMSET: sets every pair, returns how many fields are new.
-fn set_pairs(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], name: &str) -> Result<usize, CmdError> {
-    if args.len() % 2 != 0 {
+fn set_pairs(
+    ks: &mut Keyspace,
+    ctx: &mut Ctx,
+    args: &[Bytes],
+    name: &str,
+) -> Result<usize, CmdError> {
+    if args.len() % 2 == 1 {
         return Err(CmdError::Arity(name.to_string()));
     }
-    let hash = ks.db_mut(ctx.db).write_or_create::<Hash>(&args[1], ctx.now_ms)?;
+    let hash = ks
+        .db_mut(ctx.db)
+        .write_or_create::<Hash>(&args[1], ctx.now_ms)?;
     let created = args[2..]
         .chunks_exact(2)
         .filter(|pair| hash.set(&pair[0], &pair[1]))
@@ -343,7 +354,10 @@ fn hgetall(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> Cmd
 fn hincrby(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let incr = args::int(&args[3])?;
     let db = ks.db_mut(ctx.db);
-    let current = match db.read::<Hash>(&args[1], ctx.now_ms)?.and_then(|h| h.get(&args[2])) {
+    let current = match db
+        .read::<Hash>(&args[1], ctx.now_ms)?
+        .and_then(|h| h.get(&args[2]))
+    {
         Some(value) => {
             resp::parse_int(value).ok_or_else(|| CmdError::err("hash value is not an integer"))?
         }
@@ -363,7 +377,10 @@ fn hincrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Repl
         return Err(CmdError::err("value is NaN or Infinity"));
     }
     let db = ks.db_mut(ctx.db);
-    let current = match db.read::<Hash>(&args[1], ctx.now_ms)?.and_then(|h| h.get(&args[2])) {
+    let current = match db
+        .read::<Hash>(&args[1], ctx.now_ms)?
+        .and_then(|h| h.get(&args[2]))
+    {
         Some(value) => {
             args::parse_float(value).ok_or_else(|| CmdError::err("hash value is not a float"))?
         }
@@ -489,6 +506,9 @@ fn hrandfield_within(
     Ok(())
 }
 
+/// A borrowed field and its value.
+type FieldValue<'a> = (&'a [u8], &'a [u8]);
+
 fn hscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let cursor = parse_cursor(&args[2])?;
     let Some(hash) = ks.db(ctx.db).read::<Hash>(&args[1], ctx.now_ms)? else {
@@ -496,7 +516,7 @@ fn hscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdRe
         return Ok(());
     };
     let opts = scan_options(args, 3)?;
-    let (pairs, next): (Vec<(&[u8], &[u8])>, u64) = match hash {
+    let (pairs, next): (Vec<FieldValue<'_>>, u64) = match hash {
         // Small hashes are returned whole, like Redis does with listpacks.
         Hash::Packed(_) => (hash.iter().filter(|(f, _)| opts.matches(f)).collect(), 0),
         Hash::Table(t) => {

@@ -112,7 +112,12 @@ impl Pair {
 
     /// Runs `cmd` on both sides and asserts the replies agree under `cmp`;
     /// returns keel's reply.
-    pub fn check<A: AsRef<[u8]> + std::fmt::Debug>(&mut self, cmd: &[A], cmp: Cmp, ctx: &str) -> Frame {
+    pub fn check<A: AsRef<[u8]> + std::fmt::Debug>(
+        &mut self,
+        cmd: &[A],
+        cmp: Cmp,
+        ctx: &str,
+    ) -> Frame {
         let ours = self.keel(cmd);
         let theirs = self.redis(cmd);
         assert_eq!(
@@ -137,7 +142,10 @@ impl Pair {
             Frame::Null => None,
             other => Some(other),
         };
-        assert_eq!(ours, theirs, "{ctx}: encoding of {key} differs (left: keel)");
+        assert_eq!(
+            ours, theirs,
+            "{ctx}: encoding of {key} differs (left: keel)"
+        );
     }
 
     /// Runs hand-written commands; `["@enc", key]` compares encodings and
@@ -317,7 +325,13 @@ pub(crate) fn check_random_reply(
 /// and Redis and compares the replies: exactly where Redis defines them,
 /// as multisets where it leaves the order open, and by their properties
 /// (counts, membership, distinctness) for random picks.
-pub(crate) fn random_differential(family: testkit::gen::Family, seeds: std::ops::Range<u64>, steps: usize) {
+pub(crate) fn random_differential(
+    family: testkit::gen::Family,
+    seeds: std::ops::Range<u64>,
+    steps: usize,
+) {
+    // Per command name: (replies, error replies), to check coverage.
+    let mut seen: std::collections::BTreeMap<String, (usize, usize)> = Default::default();
     for resp3 in [false, true] {
         let mut pair = Pair::new(resp3);
         for seed in seeds.clone() {
@@ -327,7 +341,12 @@ pub(crate) fn random_differential(family: testkit::gen::Family, seeds: std::ops:
             for step in 0..steps {
                 let cmd = family(&mut gen);
                 let ctx = format!("seed {seed} step {step} resp3 {resp3}");
-                random_step(&mut pair, &cmd, &ctx, &mut spopped);
+                let reply = random_step(&mut pair, &cmd, &ctx, &mut spopped);
+                let stats = seen
+                    .entry(String::from_utf8_lossy(&cmd[0]).to_ascii_uppercase())
+                    .or_default();
+                stats.0 += 1;
+                stats.1 += usize::from(reply.as_error().is_some());
             }
             for k in 0..8 {
                 let key = format!("k{k}");
@@ -337,9 +356,23 @@ pub(crate) fn random_differential(family: testkit::gen::Family, seeds: std::ops:
             }
         }
     }
+    println!("replies (total, errors) per command: {seen:?}");
+    for (name, (total, errors)) in &seen {
+        assert!(
+            total > errors,
+            "{name}: no successful reply in the random run"
+        );
+    }
 }
 
-fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeSet<Vec<u8>>) {
+/// Runs one random command on both sides and checks the replies; returns
+/// keel's reply.
+fn random_step(
+    pair: &mut Pair,
+    cmd: &[Vec<u8>],
+    ctx: &str,
+    spopped: &mut BTreeSet<Vec<u8>>,
+) -> Frame {
     let name = String::from_utf8_lossy(&cmd[0]).to_ascii_lowercase();
     let resp3 = pair.resp3;
     match name.as_str() {
@@ -350,7 +383,7 @@ fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeS
                 || matches!(&theirs, Frame::Array(items) if items.is_empty());
             if deterministic {
                 assert_eq!(ours, theirs, "{ctx}: reply to {cmd:?} differs (left: keel)");
-                return;
+                return ours;
             }
             let content = content_of(pair, &cmd[1], name == "hrandfield");
             let count = cmd.get(2).map(|c| {
@@ -365,6 +398,7 @@ fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeS
                     panic!("{ctx}: {who}'s reply to {cmd:?} is wrong: {e}: {reply:?}");
                 }
             }
+            ours
         }
         "spop" => {
             let ours = pair.keel(cmd);
@@ -376,11 +410,14 @@ fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeS
                 _ => {
                     let theirs = pair.redis(cmd);
                     assert_eq!(ours, theirs, "{ctx}: reply to {cmd:?} differs (left: keel)");
-                    return;
+                    return ours;
                 }
             };
             if resp3 && cmd.len() == 3 {
-                assert!(matches!(ours, Frame::Set(_)), "{ctx}: SPOP count must reply a set");
+                assert!(
+                    matches!(ours, Frame::Set(_)),
+                    "{ctx}: SPOP count must reply a set"
+                );
             }
             let card = match pair.redis(&[&b"SCARD"[..], &cmd[1]]) {
                 Frame::Integer(n) => n as usize,
@@ -405,18 +442,23 @@ fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeS
             if cmd.len() == 3 {
                 spopped.insert(cmd[1].clone());
             }
+            ours
         }
         "hscan" | "sscan" => {
             let ours = pair.keel(cmd);
             let theirs = pair.redis(cmd);
             if ours.as_error().is_some() || theirs.as_error().is_some() {
                 assert_eq!(ours, theirs, "{ctx}: reply to {cmd:?} differs (left: keel)");
-                return;
+                return ours;
             }
             let pairs = name == "hscan";
             let keel = scan_all(&mut |c| pair.keel(c), cmd, pairs);
             let redis = scan_all(&mut |c| pair.redis(c), cmd, pairs);
-            assert_eq!(keel, redis, "{ctx}: full iteration of {cmd:?} differs (left: keel)");
+            assert_eq!(
+                keel, redis,
+                "{ctx}: full iteration of {cmd:?} differs (left: keel)"
+            );
+            ours
         }
         _ => {
             let args: Vec<&str> = cmd
@@ -424,16 +466,22 @@ fn random_step(pair: &mut Pair, cmd: &[Vec<u8>], ctx: &str, spopped: &mut BTreeS
                 .map(|a| std::str::from_utf8(a).unwrap_or("?"))
                 .collect();
             let cmp = default_cmp(&args);
-            pair.check(cmd, cmp, ctx);
+            pair.check(cmd, cmp, ctx)
         }
     }
 }
 
 /// The hash (field → value) or set (member → empty) under `key` in Redis.
-fn content_of(pair: &mut Pair, key: &[u8], hash: bool) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
+fn content_of(
+    pair: &mut Pair,
+    key: &[u8],
+    hash: bool,
+) -> std::collections::BTreeMap<Vec<u8>, Vec<u8>> {
     if hash {
         let all = frames_to_bytes(&elements(&pair.redis(&[&b"HGETALL"[..], key])));
-        all.chunks(2).map(|p| (p[0].clone(), p[1].clone())).collect()
+        all.chunks(2)
+            .map(|p| (p[0].clone(), p[1].clone()))
+            .collect()
     } else {
         frames_to_bytes(&elements(&pair.redis(&[&b"SMEMBERS"[..], key])))
             .into_iter()
@@ -454,7 +502,9 @@ fn bulks(items: &[&str]) -> Frame {
 }
 
 fn encoding(h: &Harness, key: &str) -> Option<&'static str> {
-    h.ks.db(0).get(key.as_bytes(), h.now_ms()).map(|v| v.encoding())
+    h.ks.db(0)
+        .get(key.as_bytes(), h.now_ms())
+        .map(|v| v.encoding())
 }
 
 #[test]
@@ -462,7 +512,10 @@ fn basic_replies() {
     let mut h = Harness::new();
     assert_eq!(h.run(&["HSET", "h", "a", "1", "b", "2"]), Frame::Integer(2));
     assert_eq!(h.run(&["HSET", "h", "a", "3", "c", "4"]), Frame::Integer(1));
-    assert_eq!(h.run(&["HGETALL", "h"]), bulks(&["a", "3", "b", "2", "c", "4"]));
+    assert_eq!(
+        h.run(&["HGETALL", "h"]),
+        bulks(&["a", "3", "b", "2", "c", "4"])
+    );
     assert_eq!(
         h.run3(&["HGETALL", "h"]),
         Frame::Map(vec![
@@ -473,9 +526,18 @@ fn basic_replies() {
     );
     assert_eq!(h.run3(&["HGETALL", "nokey"]), Frame::Map(vec![]));
     assert_eq!(h.run(&["HGETALL", "nokey"]), Frame::Array(vec![]));
-    assert_eq!(h.run(&["HMGET", "h", "a", "x"]), Frame::Array(vec![bulk("3"), Frame::Null]));
-    assert_eq!(h.run(&["HSET", "h", "a"]), Frame::Error("ERR wrong number of arguments for 'hset' command".into()));
-    assert_eq!(h.run(&["HMSET", "h", "a", "1", "b"]), Frame::Error("ERR wrong number of arguments for 'hmset' command".into()));
+    assert_eq!(
+        h.run(&["HMGET", "h", "a", "x"]),
+        Frame::Array(vec![bulk("3"), Frame::Null])
+    );
+    assert_eq!(
+        h.run(&["HSET", "h", "a"]),
+        Frame::Error("ERR wrong number of arguments for 'hset' command".into())
+    );
+    assert_eq!(
+        h.run(&["HMSET", "h", "a", "1", "b"]),
+        Frame::Error("ERR wrong number of arguments for 'hmset' command".into())
+    );
     assert_eq!(h.run(&["HDEL", "h", "a", "b", "c", "a"]), Frame::Integer(3));
     assert_eq!(encoding(&h, "h"), None);
     assert_eq!(h.run(&["HINCRBYFLOAT", "f", "x", "10.5"]), bulk("10.5"));
@@ -516,7 +578,10 @@ fn random_picks_are_bounded() {
     let mut h = Harness::new();
     h.run(&["HSET", "h", "a", "1", "b", "2", "c", "3"]);
     let huge = h.run(&["HRANDFIELD", "h", "-1000000000"]);
-    assert_eq!(huge, Frame::Error("ERR count is too large: the reply would exceed 512 MB".into()));
+    assert_eq!(
+        huge,
+        Frame::Error("ERR count is too large: the reply would exceed 512 MB".into())
+    );
     let huge = h.run(&["HRANDFIELD", "h", "-4611686018427387903", "WITHVALUES"]);
     assert!(huge.as_error().is_some());
     // A small budget stops streaming as soon as it is exceeded.
@@ -531,13 +596,17 @@ fn random_picks_are_bounded() {
         Err(sample_too_large())
     );
     let mut out = Reply::new(false);
-    assert_eq!(hrandfield_within(&h.ks, &mut ctx, &args, &mut out, 5000), Ok(()));
+    assert_eq!(
+        hrandfield_within(&h.ks, &mut ctx, &args, &mut out, 5000),
+        Ok(())
+    );
     // Within the budget the picks are what they should be.
     let reply = h.run3(&["HRANDFIELD", "h", "-50", "WITHVALUES"]);
-    let content: std::collections::BTreeMap<Vec<u8>, Vec<u8>> = [("a", "1"), ("b", "2"), ("c", "3")]
-        .iter()
-        .map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec()))
-        .collect();
+    let content: std::collections::BTreeMap<Vec<u8>, Vec<u8>> =
+        [("a", "1"), ("b", "2"), ("c", "3")]
+            .iter()
+            .map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec()))
+            .collect();
     check_random_reply(&reply, &content, Some(-50), true, true).unwrap();
     let reply = h.run(&["HRANDFIELD", "h", "2"]);
     check_random_reply(&reply, &content, Some(2), false, false).unwrap();
@@ -584,7 +653,15 @@ fn cursor_parsing_follows_strtoul() {
     assert_eq!(parse_cursor(b"007"), Ok(7));
     assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
     assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
-    for bad in [&b"18446744073709551616"[..], b" 1", b"1 ", b"-", b"+", b"0x1", b"abc"] {
+    for bad in [
+        &b"18446744073709551616"[..],
+        b" 1",
+        b"1 ",
+        b"-",
+        b"+",
+        b"0x1",
+        b"abc",
+    ] {
         assert!(parse_cursor(bad).is_err(), "{bad:?}");
     }
 }
@@ -605,7 +682,9 @@ fn hscan_walks_tables_with_a_cursor() {
     loop {
         let reply = h.run(&["HSCAN", "h", &cursor, "COUNT", "7", "MATCH", "f1*"]);
         let Frame::Array(parts) = reply else { panic!() };
-        let Frame::Bulk(next) = &parts[0] else { panic!() };
+        let Frame::Bulk(next) = &parts[0] else {
+            panic!()
+        };
         for pair in frames_to_bytes(&elements(&parts[1])).chunks(2) {
             assert!(pair[0].starts_with(b"f1"));
             seen.insert(pair[0].clone());
@@ -720,7 +799,9 @@ fn differential_increments() {
         &["HINCRBY", "h", "o", "-9223372036854775808"],
         &["HINCRBY", "h", "o", "-1"],
         &["HINCRBY", "h", "o", "0"],
-        &["HSET", "h", "s", "abc", "sp", " 1", "e", "", "f", "1.5", "z", "007", "neg0", "-0"],
+        &[
+            "HSET", "h", "s", "abc", "sp", " 1", "e", "", "f", "1.5", "z", "007", "neg0", "-0",
+        ],
         &["HINCRBY", "h", "s", "1"],
         &["HINCRBY", "h", "sp", "1"],
         &["HINCRBY", "h", "e", "1"],
@@ -859,7 +940,12 @@ fn differential_hscan_full_iterations() {
             big.push(format!("v{i}"));
         }
         pair.check(&big, Cmp::Exact, "setup");
-        let options: [&[&str]; 4] = [&[], &["COUNT", "3"], &["MATCH", "f2*"], &["MATCH", "*9", "COUNT", "50"]];
+        let options: [&[&str]; 4] = [
+            &[],
+            &["COUNT", "3"],
+            &["MATCH", "f2*"],
+            &["MATCH", "*9", "COUNT", "50"],
+        ];
         for opts in options {
             let mut cmd: Vec<Vec<u8>> = vec![b"HSCAN".to_vec(), b"big".to_vec(), b"0".to_vec()];
             cmd.extend(opts.iter().map(|o| o.as_bytes().to_vec()));
@@ -922,5 +1008,5 @@ fn differential_encodings() {
 
 #[test]
 fn differential_random_hash_commands() {
-    random_differential(testkit::gen::hash::command, 0..6, 300);
+    random_differential(testkit::gen::hash::command, 0..16, 400);
 }

@@ -149,7 +149,11 @@ fn smismember(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
 
 fn smembers(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let set = ks.db(ctx.db).read::<Set>(&args[1], ctx.now_ms)?;
-    set_reply(out, set.map_or(0, Set::len), set.into_iter().flat_map(Set::iter));
+    set_reply(
+        out,
+        set.map_or(0, Set::len),
+        set.into_iter().flat_map(Set::iter),
+    );
     Ok(())
 }
 

@@ -19,7 +19,9 @@ fn bulks(items: &[&str]) -> Vec<Frame> {
 }
 
 fn encoding(h: &Harness, key: &str) -> Option<&'static str> {
-    h.ks.db(0).get(key.as_bytes(), h.now_ms()).map(|v| v.encoding())
+    h.ks.db(0)
+        .get(key.as_bytes(), h.now_ms())
+        .map(|v| v.encoding())
 }
 
 fn sadd_range(key: &str, range: std::ops::Range<i64>) -> Vec<String> {
@@ -37,14 +39,30 @@ fn run_owned(h: &mut Harness, args: &[String]) -> Frame {
 fn basic_replies() {
     let mut h = Harness::new();
     assert_eq!(h.run(&["SADD", "s", "3", "1", "2", "1"]), Frame::Integer(3));
-    assert_eq!(h.run(&["SMEMBERS", "s"]), Frame::Array(bulks(&["1", "2", "3"])));
-    assert_eq!(h.run3(&["SMEMBERS", "s"]), Frame::Set(bulks(&["1", "2", "3"])));
+    assert_eq!(
+        h.run(&["SMEMBERS", "s"]),
+        Frame::Array(bulks(&["1", "2", "3"]))
+    );
+    assert_eq!(
+        h.run3(&["SMEMBERS", "s"]),
+        Frame::Set(bulks(&["1", "2", "3"]))
+    );
     assert_eq!(h.run3(&["SMEMBERS", "nokey"]), Frame::Set(vec![]));
     assert_eq!(h.run(&["SADD", "s", "a"]), Frame::Integer(1));
     assert_eq!(encoding(&h, "s"), Some("hashtable"));
-    assert_eq!(h.run(&["SMEMBERS", "s"]), Frame::Array(bulks(&["1", "2", "3", "a"])));
+    assert_eq!(
+        h.run(&["SMEMBERS", "s"]),
+        Frame::Array(bulks(&["1", "2", "3", "a"]))
+    );
     assert_eq!(h.run(&["SREM", "s", "1", "a", "zz"]), Frame::Integer(2));
-    assert_eq!(h.run(&["SMISMEMBER", "s", "2", "1", "3"]), Frame::Array(vec![Frame::Integer(1), Frame::Integer(0), Frame::Integer(1)]));
+    assert_eq!(
+        h.run(&["SMISMEMBER", "s", "2", "1", "3"]),
+        Frame::Array(vec![
+            Frame::Integer(1),
+            Frame::Integer(0),
+            Frame::Integer(1)
+        ])
+    );
     assert_eq!(h.run(&["SREM", "s", "2", "3"]), Frame::Integer(2));
     assert_eq!(encoding(&h, "s"), None);
     assert_eq!(h.run3(&["SPOP", "nokey", "3"]), Frame::Set(vec![]));
@@ -136,7 +154,10 @@ fn random_picks_are_bounded() {
         Err(sample_too_large())
     );
     let mut out = Reply::new(false);
-    assert_eq!(srandmember_within(&h.ks, &mut ctx, &args, &mut out, 3000), Ok(()));
+    assert_eq!(
+        srandmember_within(&h.ks, &mut ctx, &args, &mut out, 3000),
+        Ok(())
+    );
     let content = ["a", "b", "c"]
         .iter()
         .map(|m| (m.as_bytes().to_vec(), Vec::new()))
@@ -148,7 +169,10 @@ fn random_picks_are_bounded() {
     // Positive counts are bounded by the set.
     let reply = h.run(&["SRANDMEMBER", "s", "9223372036854775807"]);
     check_random_reply(&reply, &content, Some(3), false, false).unwrap();
-    assert_eq!(h.run(&["SPOP", "s", "9223372036854775807"]).as_error(), None);
+    assert_eq!(
+        h.run(&["SPOP", "s", "9223372036854775807"]).as_error(),
+        None
+    );
     assert_eq!(encoding(&h, "s"), None);
 }
 
@@ -198,14 +222,27 @@ fn store_replaces_value_and_expiry() {
 #[test]
 fn sintercard_key_positions() {
     let spec = crate::table::lookup(b"sintercard").unwrap();
-    let args = |a: &[&str]| -> Vec<Bytes> { a.iter().map(|s| Bytes::from(s.to_string())).collect() };
-    assert_eq!(spec.key_positions(&args(&["SINTERCARD", "2", "a", "b", "LIMIT", "1"])), Ok(vec![2, 3]));
-    assert!(spec.key_positions(&args(&["SINTERCARD", "3", "a", "b"])).is_err());
-    assert!(spec.key_positions(&args(&["SINTERCARD", "0", "a"])).is_err());
-    assert!(spec.key_positions(&args(&["SINTERCARD", "x", "a"])).is_err());
+    let args =
+        |a: &[&str]| -> Vec<Bytes> { a.iter().map(|s| Bytes::from(s.to_string())).collect() };
+    assert_eq!(
+        spec.key_positions(&args(&["SINTERCARD", "2", "a", "b", "LIMIT", "1"])),
+        Ok(vec![2, 3])
+    );
+    assert!(spec
+        .key_positions(&args(&["SINTERCARD", "3", "a", "b"]))
+        .is_err());
+    assert!(spec
+        .key_positions(&args(&["SINTERCARD", "0", "a"]))
+        .is_err());
+    assert!(spec
+        .key_positions(&args(&["SINTERCARD", "x", "a"]))
+        .is_err());
     assert!(spec.flag_names().contains(&"movablekeys"));
     let smove = crate::table::lookup(b"smove").unwrap();
-    assert_eq!(smove.key_positions(&args(&["SMOVE", "a", "b", "m"])), Ok(vec![1, 2]));
+    assert_eq!(
+        smove.key_positions(&args(&["SMOVE", "a", "b", "m"])),
+        Ok(vec![1, 2])
+    );
     let sunionstore = crate::table::lookup(b"sunionstore").unwrap();
     assert_eq!(
         sunionstore.key_positions(&args(&["SUNIONSTORE", "d", "a", "b"])),
@@ -224,7 +261,18 @@ fn differential_basic_commands() {
         &["SMEMBERS", "s"],
         &["SCARD", "s"],
         &["SADD", "s"],
-        &["SADD", "s", "-0", "01", "+1", " 2", "", "9223372036854775807", "-9223372036854775808", "9223372036854775808"],
+        &[
+            "SADD",
+            "s",
+            "-0",
+            "01",
+            "+1",
+            " 2",
+            "",
+            "9223372036854775807",
+            "-9223372036854775808",
+            "9223372036854775808",
+        ],
         &["SMEMBERS", "s"],
         &["SISMEMBER", "s", "1"],
         &["SISMEMBER", "s", "01"],
@@ -494,7 +542,12 @@ fn differential_sscan() {
             sadd.push(format!("m{i}"));
         }
         pair.check(&sadd, Cmp::Exact, "setup");
-        let options: [&[&str]; 4] = [&[], &["COUNT", "7"], &["MATCH", "m1*"], &["MATCH", "*5", "COUNT", "1"]];
+        let options: [&[&str]; 4] = [
+            &[],
+            &["COUNT", "7"],
+            &["MATCH", "m1*"],
+            &["MATCH", "*5", "COUNT", "1"],
+        ];
         for opts in options {
             let mut cmd: Vec<Vec<u8>> = vec![b"SSCAN".to_vec(), b"big".to_vec(), b"0".to_vec()];
             cmd.extend(opts.iter().map(|o| o.as_bytes().to_vec()));
@@ -560,5 +613,5 @@ fn differential_encodings() {
 
 #[test]
 fn differential_random_set_commands() {
-    random_differential(testkit::gen::set::command, 0..6, 300);
+    random_differential(testkit::gen::set::command, 0..16, 400);
 }

@@ -98,7 +98,9 @@ impl Hash {
                 }
                 true
             }
-            Hash::Table(t) => t.insert(Blob::from_slice(field), Blob::from_slice(value)).is_none(),
+            Hash::Table(t) => t
+                .insert(Blob::from_slice(field), Blob::from_slice(value))
+                .is_none(),
         }
     }
 
@@ -130,7 +132,9 @@ impl Hash {
     pub fn get_index(&self, index: usize) -> Option<(&[u8], &[u8])> {
         match self {
             Hash::Packed(_) => self.iter().nth(index),
-            Hash::Table(t) => t.get_index(index).map(|(f, v)| (f.as_slice(), v.as_slice())),
+            Hash::Table(t) => t
+                .get_index(index)
+                .map(|(f, v)| (f.as_slice(), v.as_slice())),
         }
     }
 

@@ -185,7 +185,9 @@ impl Set {
             Set::Ints(v) => (Some(v.iter().map(|n| Member::Int(*n))), None),
             Set::Table(t) => (None, Some(t.iter().map(|m| Member::Bytes(m)))),
         };
-        ints.into_iter().flatten().chain(table.into_iter().flatten())
+        ints.into_iter()
+            .flatten()
+            .chain(table.into_iter().flatten())
     }
 
     /// Converts the integer form to the table, keeping the order.
@@ -286,7 +288,10 @@ mod tests {
             s.add(m.as_bytes());
         }
         assert_eq!(s.encoding(), "intset");
-        assert_eq!(members(&s), vec![b"-3".to_vec(), b"5".to_vec(), b"10".to_vec()]);
+        assert_eq!(
+            members(&s),
+            vec![b"-3".to_vec(), b"5".to_vec(), b"10".to_vec()]
+        );
         assert!(s.contains(b"10"));
         assert!(!s.contains(b"010"));
         assert!(!s.remove(b"+5"));
@@ -295,7 +300,12 @@ mod tests {
         assert_eq!(s.encoding(), "hashtable");
         assert_eq!(
             members(&s),
-            vec![b"-3".to_vec(), b"5".to_vec(), b"10".to_vec(), b"-0".to_vec()]
+            vec![
+                b"-3".to_vec(),
+                b"5".to_vec(),
+                b"10".to_vec(),
+                b"-0".to_vec()
+            ]
         );
         assert!(s.contains_member(Member::Int(5)));
         assert!(s.remove(b"5"));

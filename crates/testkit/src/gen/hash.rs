@@ -21,7 +21,10 @@ fn value(g: &mut Gen) -> Vec<u8> {
     match g.rng.random_range(0..12) {
         0 => Vec::new(),
         1..=4 => g.int(-20, 20),
-        5 => g.pick(&["1.5", "-0.25", "10.75", "3.0"]).as_bytes().to_vec(),
+        5 => g
+            .pick(&["1.5", "-0.25", "10.75", "3.0"])
+            .as_bytes()
+            .to_vec(),
         6 => vec![b'v'; 65],
         7 => g.pick(&["007", "-0", " 1", "1e2"]).as_bytes().to_vec(),
         _ => g.pick(&["a", "b", "hello", "x y"]).as_bytes().to_vec(),
@@ -100,9 +103,13 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                 // touches: near 2^63 double and long double round apart.
                 1 => (
                     g.pick(&["big0", "big1"]).as_bytes().to_vec(),
-                    g.pick(&["9223372036854775807", "-9223372036854775808", "4611686018427387904"])
-                        .as_bytes()
-                        .to_vec(),
+                    g.pick(&[
+                        "9223372036854775807",
+                        "-9223372036854775808",
+                        "4611686018427387904",
+                    ])
+                    .as_bytes()
+                    .to_vec(),
                 ),
                 _ => (field(g), g.int(-10, 10)),
             };
@@ -111,7 +118,9 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         61..=66 => {
             let f = field(g);
             let by = g
-                .pick(&["0.5", "-1.25", "3", "1e3", "-2.0e1", "0.125", "inf", "nan", "abc", ""])
+                .pick(&[
+                    "0.5", "-1.25", "3", "1e3", "-2.0e1", "0.125", "inf", "nan", "abc", "",
+                ])
                 .as_bytes()
                 .to_vec();
             cmd(&[b"HINCRBYFLOAT", k, &f, &by])
@@ -126,14 +135,21 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                     _ => g.int(-6, 7),
                 });
                 if g.chance(0.4) {
-                    c.push(g.pick(&["WITHVALUES", "withvalues", "WITHVALUE"]).as_bytes().to_vec());
+                    c.push(
+                        g.pick(&["WITHVALUES", "withvalues", "WITHVALUE"])
+                            .as_bytes()
+                            .to_vec(),
+                    );
                 }
             }
             c
         }
         77..=86 => {
             let cursor = match g.rng.random_range(0..10) {
-                0 => g.pick(&["x", "-1", "", "18446744073709551616"]).as_bytes().to_vec(),
+                0 => g
+                    .pick(&["x", "-1", "", "18446744073709551616"])
+                    .as_bytes()
+                    .to_vec(),
                 1 => g.int(1, 100),
                 _ => b"0".to_vec(),
             };
@@ -145,7 +161,9 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                     2..=3 => c.extend([b"COUNT".to_vec(), g.int(1, 30)]),
                     _ => c.extend([
                         b"MATCH".to_vec(),
-                        g.pick(&["f*", "*1", "m?-1*", "[a-f]*", "*", "nomatch"]).as_bytes().to_vec(),
+                        g.pick(&["f*", "*1", "m?-1*", "[a-f]*", "*", "nomatch"])
+                            .as_bytes()
+                            .to_vec(),
                     ]),
                 }
             }
@@ -161,7 +179,15 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         }
         _ => {
             // Arity errors.
-            let c = g.pick(&["HGET", "HLEN", "HSETNX", "HINCRBY", "HSCAN", "HRANDFIELD", "HDEL"]);
+            let c = g.pick(&[
+                "HGET",
+                "HLEN",
+                "HSETNX",
+                "HINCRBY",
+                "HSCAN",
+                "HRANDFIELD",
+                "HDEL",
+            ]);
             cmd(&[c.as_bytes()])
         }
     }

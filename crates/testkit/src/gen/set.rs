@@ -13,7 +13,11 @@ fn member(g: &mut Gen) -> Vec<u8> {
         11..=16 => g.pick(&["a", "b", "c", "hello"]).as_bytes().to_vec(),
         17 => g.pick(&["-0", "01", "+1", " 2", ""]).as_bytes().to_vec(),
         18 => g
-            .pick(&["9223372036854775807", "-9223372036854775808", "9223372036854775808"])
+            .pick(&[
+                "9223372036854775807",
+                "-9223372036854775808",
+                "9223372036854775808",
+            ])
             .as_bytes()
             .to_vec(),
         _ => vec![b'm'; 70],
@@ -138,7 +142,10 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         }
         84..=91 => {
             let cursor = match g.rng.random_range(0..10) {
-                0 => g.pick(&["x", "-1", "", "18446744073709551616"]).as_bytes().to_vec(),
+                0 => g
+                    .pick(&["x", "-1", "", "18446744073709551616"])
+                    .as_bytes()
+                    .to_vec(),
                 1 => g.int(1, 100),
                 _ => b"0".to_vec(),
             };
@@ -150,7 +157,9 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                     2..=3 => c.extend([b"COUNT".to_vec(), g.int(1, 40)]),
                     _ => c.extend([
                         b"MATCH".to_vec(),
-                        g.pick(&["1*", "*", "[a-c]", "-*", "h?llo", "2?"]).as_bytes().to_vec(),
+                        g.pick(&["1*", "*", "[a-c]", "-*", "h?llo", "2?"])
+                            .as_bytes()
+                            .to_vec(),
                     ]),
                 }
             }
@@ -165,7 +174,15 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         }
         _ => {
             // Arity errors.
-            let c = g.pick(&["SADD", "SCARD", "SMOVE", "SINTERCARD", "SSCAN", "SPOP", "SINTERSTORE"]);
+            let c = g.pick(&[
+                "SADD",
+                "SCARD",
+                "SMOVE",
+                "SINTERCARD",
+                "SSCAN",
+                "SPOP",
+                "SINTERSTORE",
+            ]);
             cmd(&[c.as_bytes(), k])
         }
     }
