@@ -539,5 +539,9 @@ fn hscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdRe
 }
 
 #[cfg(test)]
+#[path = "hashset_oracle.rs"]
+pub(super) mod oracle;
+
+#[cfg(test)]
 #[path = "hash_tests.rs"]
-pub(super) mod tests;
+mod tests;

@@ -3,7 +3,7 @@
 use bytes::Bytes;
 use resp::{Frame, Reply};
 
-use super::super::hash::tests::{
+use super::super::hash::oracle::{
     check_random_reply, random_differential, same_replies_both_protocols, touches, Cmp, Pair,
 };
 use super::*;
@@ -551,8 +551,8 @@ fn differential_sscan() {
         for opts in options {
             let mut cmd: Vec<Vec<u8>> = vec![b"SSCAN".to_vec(), b"big".to_vec(), b"0".to_vec()];
             cmd.extend(opts.iter().map(|o| o.as_bytes().to_vec()));
-            let keel = super::super::hash::tests::scan_all(&mut |c| pair.keel(c), &cmd, false);
-            let redis = super::super::hash::tests::scan_all(&mut |c| pair.redis(c), &cmd, false);
+            let keel = super::super::hash::oracle::scan_all(&mut |c| pair.keel(c), &cmd, false);
+            let redis = super::super::hash::oracle::scan_all(&mut |c| pair.redis(c), &cmd, false);
             assert_eq!(keel, redis, "{opts:?}");
         }
     }
