@@ -119,16 +119,43 @@ pub(super) fn sample_count(arg: &[u8]) -> Result<i64, CmdError> {
 }
 
 /// `k` distinct positions out of `0..n` (`k <= n`), ascending, drawn with
-/// `ctx`'s generator (Floyd's algorithm: `k` draws, O(k) memory).
+/// `ctx`'s generator (Floyd's algorithm: `k` draws). Small samples are
+/// tracked in a tree (O(k) memory), large ones in a bitmap (n/8 bytes, less
+/// than the collection they index).
 pub(super) fn sample_distinct(ctx: &mut Ctx, n: usize, k: usize) -> Vec<usize> {
-    let mut chosen = BTreeSet::new();
-    for j in n.saturating_sub(k)..n {
+    let k = k.min(n);
+    if k.saturating_mul(64) < n {
+        let mut chosen = BTreeSet::new();
+        for j in n - k..n {
+            let t = ctx.random_below(j + 1);
+            if !chosen.insert(t) {
+                chosen.insert(j);
+            }
+        }
+        return chosen.into_iter().collect();
+    }
+    let mut bits = vec![0u64; n.div_ceil(64)];
+    let mut mark = |i: usize| {
+        let (word, bit) = (i / 64, 1u64 << (i % 64));
+        let was = bits[word] & bit != 0;
+        bits[word] |= bit;
+        was
+    };
+    for j in n - k..n {
         let t = ctx.random_below(j + 1);
-        if !chosen.insert(t) {
-            chosen.insert(j);
+        if mark(t) {
+            mark(j);
         }
     }
-    chosen.into_iter().collect()
+    let mut chosen = Vec::with_capacity(k);
+    for (w, word) in bits.iter().enumerate() {
+        let mut word = *word;
+        while word != 0 {
+            chosen.push(w * 64 + word.trailing_zeros() as usize);
+            word &= word - 1;
+        }
+    }
+    chosen
 }
 
 /// Parses a SCAN cursor like Redis 7.0 (`strtoul`): an optional sign and

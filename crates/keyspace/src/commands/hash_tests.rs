@@ -528,3 +528,33 @@ fn differential_encodings() {
 fn differential_random_hash_commands() {
     random_differential(testkit::gen::hash::command, 0..16, 400);
 }
+
+#[test]
+fn distinct_samples() {
+    let mut ctx = Ctx::new(0, 0, 42);
+    for (n, k) in [
+        (0, 0),
+        (1, 1),
+        (10, 0),
+        (10, 3),
+        (10, 10),
+        (1000, 5),
+        (1000, 900),
+        (130, 129),
+    ] {
+        let s = sample_distinct(&mut ctx, n, k);
+        assert_eq!(s.len(), k, "n {n} k {k}");
+        assert!(s.windows(2).all(|w| w[0] < w[1]), "n {n} k {k}: {s:?}");
+        assert!(s.iter().all(|i| *i < n));
+    }
+    // Every position gets picked eventually, in both strategies.
+    for (n, k) in [(200, 2), (20, 5)] {
+        let mut hits = vec![0; n];
+        for _ in 0..2000 {
+            for i in sample_distinct(&mut ctx, n, k) {
+                hits[i] += 1;
+            }
+        }
+        assert!(hits.iter().all(|h| *h > 0), "n {n} k {k}: {hits:?}");
+    }
+}

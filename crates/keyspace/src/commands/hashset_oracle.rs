@@ -340,6 +340,12 @@ pub(crate) fn random_differential(
                 let cmd = family(&mut gen);
                 let ctx = format!("seed {seed} step {step} resp3 {resp3}");
                 let reply = random_step(&mut pair, &cmd, &ctx, &mut spopped);
+                for (key, entry) in pair.keel.ks.db(0).iter() {
+                    assert!(
+                        !entry.value().is_empty_collection(),
+                        "{ctx}: {cmd:?} left {key:?} empty"
+                    );
+                }
                 let stats = seen
                     .entry(String::from_utf8_lossy(&cmd[0]).to_ascii_uppercase())
                     .or_default();

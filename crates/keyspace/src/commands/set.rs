@@ -333,26 +333,34 @@ fn load<'a>(db: &'a Db, keys: &[Bytes], now_ms: u64) -> Result<Vec<Option<&'a Se
     keys.iter().map(|k| db.read::<Set>(k, now_ms)).collect()
 }
 
-/// Members of the intersection of `sets` (empty if one is missing), in the
-/// storage order of the smallest set, stopping after `limit` (0: no limit).
-fn intersection<'a>(sets: &[Option<&'a Set>], limit: usize) -> Vec<Member<'a>> {
+/// Calls `found` for each member of the intersection of `sets` (none if one
+/// is missing), in the storage order of the smallest set, stopping after
+/// `limit` members (0: no limit).
+fn intersect<'a>(sets: &[Option<&'a Set>], limit: usize, mut found: impl FnMut(Member<'a>)) {
     let Some(mut sets) = sets.iter().copied().collect::<Option<Vec<&Set>>>() else {
-        return Vec::new();
+        return;
     };
     sets.sort_by_key(|s| s.len());
     let Some((first, rest)) = sets.split_first() else {
-        return Vec::new();
+        return;
     };
-    let mut found = Vec::new();
+    let mut n = 0;
     for member in first.iter() {
         if rest.iter().all(|s| s.contains_member(member)) {
-            found.push(member);
-            if found.len() == limit {
+            found(member);
+            n += 1;
+            if n == limit {
                 break;
             }
         }
     }
-    found
+}
+
+/// The members of the intersection of `sets`.
+fn intersection<'a>(sets: &[Option<&'a Set>]) -> Vec<Member<'a>> {
+    let mut members = Vec::new();
+    intersect(sets, 0, |m| members.push(m));
+    members
 }
 
 /// The union of `sets` as a new set.
@@ -378,7 +386,7 @@ fn difference(sets: &[Option<&Set>]) -> Set {
 
 fn sinter(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let sets = load(ks.db(ctx.db), &args[1..], ctx.now_ms)?;
-    let members = intersection(&sets, 0);
+    let members = intersection(&sets);
     set_reply(out, members.len(), members.into_iter());
     Ok(())
 }
@@ -413,7 +421,7 @@ fn store(ks: &mut Keyspace, ctx: &mut Ctx, dst: &[u8], result: Set, out: &mut Re
 
 fn sinterstore(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let sets = load(ks.db(ctx.db), &args[2..], ctx.now_ms)?;
-    let result: Set = intersection(&sets, 0).into_iter().collect();
+    let result: Set = intersection(&sets).into_iter().collect();
     store(ks, ctx, &args[1], result, out);
     Ok(())
 }
@@ -468,7 +476,9 @@ fn sintercard(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
         }
     }
     let sets = load(ks.db(ctx.db), &args[2..2 + n], ctx.now_ms)?;
-    out.int(intersection(&sets, limit).len() as i64);
+    let mut n = 0i64;
+    intersect(&sets, limit, |_| n += 1);
+    out.int(n);
     Ok(())
 }
 
