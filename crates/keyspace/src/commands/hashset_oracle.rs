@@ -322,12 +322,21 @@ pub(crate) fn check_random_reply(
 /// Runs `steps` random commands of `family` from each seed through keel
 /// and Redis and compares the replies: exactly where Redis defines them,
 /// as multisets where it leaves the order open, and by their properties
-/// (counts, membership, distinctness) for random picks.
+/// (counts, membership, distinctness) for random picks. Set
+/// `KEEL_DIFF_SEEDS` to run more seeds.
 pub(crate) fn random_differential(
     family: testkit::gen::Family,
     seeds: std::ops::Range<u64>,
     steps: usize,
 ) {
+    // KEEL_DIFF_SEEDS=n runs n seeds from the range's start (longer runs).
+    let seeds = match std::env::var("KEEL_DIFF_SEEDS")
+        .ok()
+        .and_then(|n| n.parse::<u64>().ok())
+    {
+        Some(n) => seeds.start..seeds.start + n,
+        None => seeds,
+    };
     // Per command name: (replies, error replies), to check coverage.
     let mut seen: BTreeMap<String, (usize, usize)> = Default::default();
     for resp3 in [false, true] {

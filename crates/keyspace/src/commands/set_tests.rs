@@ -7,7 +7,7 @@ use super::super::hash::oracle::{
     check_random_reply, random_differential, same_replies_both_protocols, touches, Cmp, Pair,
 };
 use super::*;
-use crate::testing::Harness;
+use crate::testing::{sorted, Harness};
 use crate::KeyTtl;
 
 fn bulk(s: &str) -> Frame {
@@ -614,4 +614,49 @@ fn differential_encodings() {
 #[test]
 fn differential_random_set_commands() {
     random_differential(testkit::gen::set::command, 0..16, 400);
+}
+
+/// Arity, flags, key positions and ACL categories of every hash and set
+/// command are those Redis reports in COMMAND INFO.
+#[test]
+fn command_info_matches_redis() {
+    let mut pair = Pair::new(false);
+    let specs = super::COMMANDS
+        .iter()
+        .chain(super::super::hash::COMMANDS.iter());
+    let mut checked = 0;
+    for spec in specs {
+        let Frame::Array(infos) = pair.redis(&["COMMAND", "INFO", spec.name]) else {
+            panic!("COMMAND INFO {}", spec.name)
+        };
+        let Some(Frame::Array(info)) = infos.first() else {
+            panic!("no COMMAND INFO for {}", spec.name)
+        };
+        let simple = |items: &[&str], prefix: &str| {
+            Frame::Array(
+                items
+                    .iter()
+                    .map(|s| Frame::Simple(format!("{prefix}{s}")))
+                    .collect(),
+            )
+        };
+        let ours = vec![
+            bulk(spec.name),
+            Frame::Integer(spec.arity.into()),
+            simple(&spec.flag_names(), ""),
+            Frame::Integer(spec.first_key.into()),
+            Frame::Integer(spec.last_key.into()),
+            Frame::Integer(spec.step.into()),
+            simple(&spec.acl_categories(), "@"),
+        ];
+        // ACL categories are compared in any order: Redis lists them in its
+        // category table's order, `acl_categories` in its own.
+        let mut theirs = info[..7].to_vec();
+        theirs[6] = sorted(theirs[6].clone());
+        let mut ours = ours;
+        ours[6] = sorted(ours[6].clone());
+        assert_eq!(ours, theirs, "{}", spec.name);
+        checked += 1;
+    }
+    assert_eq!(checked, 33);
 }
