@@ -303,6 +303,8 @@ fn smove(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> C
         out.int(0);
         return Ok(());
     }
+    // Like Redis: a missing source replies 0 whatever the destination
+    // holds; otherwise both must be sets before anything changes.
     db.read::<Set>(dst, ctx.now_ms)?;
     if src == dst {
         let present = db
