@@ -16,7 +16,7 @@ mod zset;
 pub use hash::Hash;
 pub use list::List;
 pub use packed::Packed;
-pub use set::Set;
+pub use set::{Member, Set};
 pub use zset::SortedSet;
 
 /// Hash-table with insertion-ordered, index-addressable entries.

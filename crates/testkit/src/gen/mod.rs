@@ -6,8 +6,10 @@
 //! of keys, so sequences collide on keys and exercise type errors.
 //! [`families`] lists them; a test picks one and asks for commands.
 
+pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod set;
 pub mod strings;
 
 use rand::rngs::StdRng;
@@ -69,5 +71,7 @@ pub fn families() -> Vec<(&'static str, Family)> {
         ("keys", keys::command),
         ("list", list::command),
         ("strings", strings::command),
+        ("hash", hash::command),
+        ("set", set::command),
     ]
 }
