@@ -25,6 +25,7 @@ mod db;
 mod error;
 pub mod glob;
 mod keyspace;
+mod long_double;
 mod op;
 pub mod table;
 #[cfg(test)]

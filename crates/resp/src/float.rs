@@ -37,30 +37,6 @@ pub fn format_double(d: f64) -> String {
     format!("{sign}{}", trim_fraction(&fixed))
 }
 
-/// Formats a float the way Redis formats INCRBYFLOAT / HINCRBYFLOAT results
-/// (`%.17Lf` with trailing zeros removed): plain decimal notation, never an
-/// exponent, at most 17 fractional digits.
-///
-/// Redis computes these in 80-bit long double; keel computes in `f64` and
-/// prints the shortest decimal that round-trips, which gives the same text
-/// for the values people actually use (`10.5 + 0.1` is `10.6` in both).
-pub fn format_long_double(d: f64) -> String {
-    if d.is_infinite() {
-        return if d > 0.0 { "inf" } else { "-inf" }.to_string();
-    }
-    let shortest = format!("{d}");
-    let text = match shortest.split_once('.') {
-        Some((int, frac)) if frac.len() > 17 => round_fraction(int, &frac[..18]),
-        _ => shortest,
-    };
-    let text = trim_fraction(&text).to_string();
-    if text == "-0" {
-        "0".to_string()
-    } else {
-        text
-    }
-}
-
 /// Removes trailing zeros after a decimal point, and the point itself if
 /// nothing remains after it.
 fn trim_fraction(s: &str) -> &str {
@@ -68,37 +44,6 @@ fn trim_fraction(s: &str) -> &str {
         return s;
     }
     s.trim_end_matches('0').trim_end_matches('.')
-}
-
-/// Rounds `int.frac18` (18 fractional digits) to 17 fractional digits,
-/// half away from zero, on the decimal text.
-fn round_fraction(int: &str, frac18: &str) -> String {
-    let mut digits: Vec<u8> = int.bytes().chain(frac18[..17].bytes()).collect();
-    let negative = digits.first() == Some(&b'-');
-    if frac18.as_bytes()[17] >= b'5' {
-        let mut i = digits.len();
-        loop {
-            if i == 0 || digits[i - 1] == b'-' {
-                digits.insert(i, b'1');
-                break;
-            }
-            i -= 1;
-            if digits[i] == b'9' {
-                digits[i] = b'0';
-            } else {
-                digits[i] += 1;
-                break;
-            }
-        }
-    }
-    let point = digits.len() - 17;
-    let mut out = String::from_utf8_lossy(&digits[..point]).into_owned();
-    if out.is_empty() || (negative && out == "-") {
-        out.push('0');
-    }
-    out.push('.');
-    out.push_str(&String::from_utf8_lossy(&digits[point..]));
-    out
 }
 
 #[cfg(test)]
@@ -124,23 +69,6 @@ mod tests {
         ];
         for (value, expected) in cases {
             assert_eq!(format_double(value), expected, "formatting {value}");
-        }
-    }
-
-    #[test]
-    fn long_double_style() {
-        let cases = [
-            (10.5 + 0.1, "10.6"),
-            (3.0, "3"),
-            (-0.0, "0"),
-            (5.0e3, "5000"),
-            (1e-20, "0"),
-            (1.23e-16, "0.00000000000000012"),
-            (-1.5, "-1.5"),
-            (1e21, "1000000000000000000000"),
-        ];
-        for (value, expected) in cases {
-            assert_eq!(format_long_double(value), expected, "formatting {value}");
         }
     }
 }

@@ -22,7 +22,7 @@ mod reply;
 mod request;
 
 pub use decode::{decode, DecodeError};
-pub use float::{format_double, format_long_double};
+pub use float::format_double;
 pub use frame::Frame;
 pub use reply::Reply;
 pub use request::{parse_int, split_args, Limits, Parsed, ProtocolError, RequestParser};

@@ -10,7 +10,7 @@ use resp::Reply;
 
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::types::Hash;
-use crate::{args, CmdError, CmdResult, Ctx, Keyspace};
+use crate::{args, long_double, CmdError, CmdResult, Ctx, Keyspace};
 
 const WRITE: &[F] = &[F::WRITE, F::DENYOOM, F::FAST];
 const READ_FAST: &[F] = &[F::READONLY, F::FAST];
@@ -399,7 +399,7 @@ fn hincrby(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) ->
 }
 
 fn hincrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    let incr = args::float(&args[3])?;
+    let incr = long_double::parse(&args[3]).ok_or(CmdError::NotFloat)?;
     if !incr.is_finite() {
         return Err(CmdError::err("value is NaN or Infinity"));
     }
@@ -409,15 +409,15 @@ fn hincrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Repl
         .and_then(|h| h.get(&args[2]))
     {
         Some(value) => {
-            args::parse_float(value).ok_or_else(|| CmdError::err("hash value is not a float"))?
+            long_double::parse(value).ok_or_else(|| CmdError::err("hash value is not a float"))?
         }
-        None => 0.0,
+        None => long_double::Ld::Zero { neg: false },
     };
-    let new = current + incr;
-    if !new.is_finite() {
+    let sum = long_double::add(current, incr);
+    if !sum.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
-    let text = resp::format_long_double(new);
+    let text = long_double::format(sum);
     db.write_or_create::<Hash>(&args[1], ctx.now_ms)?
         .set(&args[2], text.as_bytes());
     ctx.modified(ctx.db, &args[1]);

@@ -8,9 +8,9 @@
 use bytes::Bytes;
 use resp::Reply;
 
-use crate::args;
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::value::blob;
+use crate::{args, long_double};
 use crate::{Blob, CmdError, CmdResult, Ctx, KeyTtl, Keyspace, Value};
 
 /// Largest string a command may build (`proto-max-bulk-len`, 512 MiB).
@@ -718,17 +718,17 @@ fn incrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply
     let key = &args[1];
     let db = ks.db_mut(ctx.db);
     let current = match db.get(key, ctx.now_ms) {
-        None => float::Ld::Zero { neg: false },
-        Some(Value::Int(n)) => float::Ld::from_i64(*n),
-        Some(Value::Str(s)) => float::parse(s).ok_or(CmdError::NotFloat)?,
+        None => long_double::Ld::Zero { neg: false },
+        Some(Value::Int(n)) => long_double::Ld::from_i64(*n),
+        Some(Value::Str(s)) => long_double::parse(s).ok_or(CmdError::NotFloat)?,
         Some(_) => return Err(CmdError::WrongType),
     };
-    let by = float::parse(&args[2]).ok_or(CmdError::NotFloat)?;
-    let sum = float::add(current, by);
+    let by = long_double::parse(&args[2]).ok_or(CmdError::NotFloat)?;
+    let sum = long_double::add(current, by);
     if !current.is_finite() || !by.is_finite() || !sum.is_finite() {
         return Err(CmdError::err("increment would produce NaN or Infinity"));
     }
-    let text = float::format(sum);
+    let text = long_double::format(sum);
     // Redis stores the text as a plain string, never with the int encoding.
     db.set_keep_ttl(key, Value::Str(blob(text.as_bytes())), ctx.now_ms);
     ctx.modified(ctx.db, key);
@@ -739,11 +739,6 @@ fn incrbyfloat(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply
 /// LCS.
 #[path = "string_lcs.rs"]
 mod lcs;
-
-/// Redis's long double arithmetic for INCRBYFLOAT (reusable by
-/// HINCRBYFLOAT).
-#[path = "string_float.rs"]
-pub(crate) mod float;
 
 #[cfg(test)]
 #[path = "string_tests.rs"]
