@@ -103,9 +103,9 @@ pub struct SnapshotStore {
 }
 
 impl SnapshotStore {
-    /// Opens (creating it if needed) the snapshot directory and removes
-    /// leftovers of interrupted writes. Call it once at startup, before any
-    /// writer exists.
+    /// Opens (creating it if needed) the snapshot directory, removes
+    /// leftovers of interrupted writes and syncs the directory. Call it once
+    /// at startup, before any writer exists.
     pub fn open(
         vfs: Arc<dyn Vfs>,
         dir: impl Into<PathBuf>,
@@ -121,10 +121,10 @@ impl SnapshotStore {
                 removed.push(path);
             }
         }
-        if !removed.is_empty() {
-            vfs.sync_dir(&dir)
-                .map_err(snap_io("fsync directory", &dir))?;
-        }
+        // A snapshot renamed into place by a previous process that died
+        // before syncing the directory is visible but not durable yet.
+        vfs.sync_dir(&dir)
+            .map_err(snap_io("fsync directory", &dir))?;
         Ok((SnapshotStore { vfs, dir }, removed))
     }
 

@@ -173,10 +173,11 @@ impl Wal {
             vfs.remove_file(path).map_err(wal_io("remove", path))?;
             removed.push(path.clone());
         }
-        if !removed.is_empty() {
-            vfs.sync_dir(&dir)
-                .map_err(wal_io("fsync directory", &dir))?;
-        }
+        // Names (segments, metadata) left by a previous process may not be
+        // durable yet: make them so before relying on them.
+        vfs.sync_dir(&dir)
+            .map_err(wal_io("fsync directory", &dir))?;
+        let counters = Arc::new(Counters::default());
         let mut state = LogState::new(analysis.meta.clone());
         let count = analysis.segments.len();
         let mut active = None;
@@ -197,6 +198,7 @@ impl Wal {
                     seg.scan.end,
                     &opts,
                     analysis.torn.is_some(),
+                    &counters,
                 )?;
                 active = Some(Active {
                     first_index: seg.scan.first_index,
@@ -235,7 +237,7 @@ impl Wal {
             failed: None,
             buf: Vec::new(),
             buf_offsets: Vec::new(),
-            counters: Arc::default(),
+            counters,
         };
         Ok((wal, recovery))
     }
@@ -666,13 +668,17 @@ impl Wal {
     }
 }
 
-/// Cuts a torn tail and makes sure the last segment has its full size.
+/// Cuts a torn tail, gives the last segment its full size and syncs it:
+/// a previous process may have written records it never synced, and they
+/// are about to be reported as present (and the segment may be followed by
+/// a new one, which requires it to be durable).
 fn prepare_last(
     file: &dyn VfsFile,
     path: &Path,
     end: u64,
     opts: &WalOptions,
     torn: bool,
+    counters: &Counters,
 ) -> Result<(), WalError> {
     if torn {
         file.set_len(end).map_err(wal_io("truncate", path))?;
@@ -682,9 +688,9 @@ fn prepare_last(
         segment::reserve(file, size, opts.segment_size, opts.preallocate)
             .map_err(wal_io("preallocate", path))?;
     }
-    if torn {
-        file.sync_data().map_err(wal_io("fdatasync", path))?;
-    }
+    let start = Instant::now();
+    file.sync_data().map_err(wal_io("fdatasync", path))?;
+    counters.fsync(start.elapsed());
     Ok(())
 }
 
