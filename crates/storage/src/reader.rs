@@ -72,11 +72,15 @@ impl LogState {
             .find_map(SegmentIndex::last_index)
     }
 
+    /// The last index in the log; entries still in a segment but at or
+    /// below the purge point do not count.
     pub(crate) fn last_index(&self) -> Option<u64> {
-        self.tail
+        let last = self
+            .tail
             .back()
             .map(|(i, _)| *i)
-            .or_else(|| self.last_written())
+            .or_else(|| self.last_written());
+        last.filter(|l| self.purged.is_none_or(|p| *l > p))
     }
 
     pub(crate) fn first_index(&self) -> Option<u64> {

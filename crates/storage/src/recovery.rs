@@ -82,8 +82,10 @@ impl Analysis {
         self.meta.purged.as_ref().map(|p| p.index)
     }
 
+    /// The last index; entries at or below the purge point do not count.
     pub(crate) fn last_index(&self) -> Option<u64> {
-        self.segments.iter().rev().find_map(|s| s.scan.last_index())
+        let last = self.segments.iter().rev().find_map(|s| s.scan.last_index());
+        last.filter(|l| self.purged().is_none_or(|p| *l > p))
     }
 
     pub(crate) fn first_index(&self) -> Option<u64> {
