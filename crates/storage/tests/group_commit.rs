@@ -7,7 +7,9 @@ use std::sync::{mpsc, Arc};
 
 use common::*;
 use parking_lot::Mutex;
-use storage::{Bytes, CrashMode, CrashVfs, Durability, GroupCommit, MemVfs, StdVfs, Vfs, Wal, WalError};
+use storage::{
+    Bytes, CrashMode, CrashVfs, Durability, GroupCommit, MemVfs, StdVfs, Vfs, Wal, WalError,
+};
 
 fn start(vfs: Arc<dyn Vfs>, durability: Durability) -> GroupCommit {
     let (wal, _) = Wal::open(vfs, DIR, tiny(64 << 10)).unwrap();
@@ -22,7 +24,12 @@ fn hammer(gc: &Arc<GroupCommit>, threads: usize, per_thread: usize) -> Vec<u64> 
     let (tx, rx) = mpsc::channel();
     let handles: Vec<_> = (0..threads)
         .map(|_| {
-            let (gc, order, next, tx) = (Arc::clone(gc), Arc::clone(&order), Arc::clone(&next), tx.clone());
+            let (gc, order, next, tx) = (
+                Arc::clone(gc),
+                Arc::clone(&order),
+                Arc::clone(&next),
+                tx.clone(),
+            );
             std::thread::spawn(move || {
                 for _ in 0..per_thread {
                     let mut next = next.lock();
@@ -90,7 +97,8 @@ fn appends_arriving_during_an_fsync_share_the_next_one() {
             std::thread::spawn(move || {
                 for _ in 0..25 {
                     let mut next = next.lock();
-                    gc.append(vec![(*next, entry(*next, 0))], send(&tx, *next)).unwrap();
+                    gc.append(vec![(*next, entry(*next, 0))], send(&tx, *next))
+                        .unwrap();
                     *next += 1;
                 }
             })
@@ -124,7 +132,8 @@ fn real_files_batch_under_concurrency() {
     println!("real files: {stats:?}");
     let gc = Arc::into_inner(gc).unwrap();
     drop(gc.shutdown().unwrap());
-    let (wal, recovery) = Wal::open(Arc::new(StdVfs), tmp.path().join("wal"), tiny(1 << 20)).unwrap();
+    let (wal, recovery) =
+        Wal::open(Arc::new(StdVfs), tmp.path().join("wal"), tiny(1 << 20)).unwrap();
     assert_eq!(recovery.last_index, Some(400));
     assert_eq!(wal.read(400).unwrap(), Some(entry(400, 0)));
 }
@@ -154,18 +163,34 @@ fn a_failed_fsync_fails_the_batch_and_everything_after() {
         rx.recv().unwrap();
     }
     let results = results.lock();
-    assert_eq!(results.iter().map(|(i, _)| *i).collect::<Vec<_>>(), vec![2, 3, 4, 5, 6]);
-    assert!(matches!(results[0].1, Err(WalError::Io { op: "fdatasync", .. })), "{:?}", results[0]);
+    assert_eq!(
+        results.iter().map(|(i, _)| *i).collect::<Vec<_>>(),
+        vec![2, 3, 4, 5, 6]
+    );
+    assert!(
+        matches!(
+            results[0].1,
+            Err(WalError::Io {
+                op: "fdatasync",
+                ..
+            })
+        ),
+        "{:?}",
+        results[0]
+    );
     for (_, r) in &results[1..] {
         assert!(matches!(r, Err(WalError::Failed { .. })), "{r:?}");
     }
     assert!(gc.is_failed());
-    let err = gc.append(vec![(7, entry(7, 0))], |_| panic!("must not be called")).unwrap_err();
+    let err = gc
+        .append(vec![(7, entry(7, 0))], |_| panic!("must not be called"))
+        .unwrap_err();
     assert!(matches!(err, WalError::Failed { .. }), "{err}");
     assert!(matches!(gc.sync(), Err(WalError::Failed { .. })));
     assert!(matches!(gc.truncate_from(2), Err(WalError::Failed { .. })));
     // What was acknowledged survives.
-    let image: Arc<dyn Vfs> = Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
+    let image: Arc<dyn Vfs> =
+        Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
     let (wal, _) = Wal::open(image, DIR, tiny(64 << 10)).unwrap();
     assert_eq!(wal.read(1).unwrap(), Some(entry(1, 0)));
 }
@@ -193,7 +218,8 @@ fn os_mode_acknowledges_after_write_and_syncs_within_a_second() {
     gate.open();
     gc.sync().unwrap();
     assert!(gc.stats().fsyncs > fsyncs);
-    let image: Arc<dyn Vfs> = Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
+    let image: Arc<dyn Vfs> =
+        Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
     let (wal, _) = Wal::open(image, DIR, tiny(64 << 10)).unwrap();
     assert_eq!(wal.last_index(), Some(20));
     // Before that sync, a power loss would have lost them.
@@ -211,7 +237,8 @@ fn os_mode_syncs_on_shutdown() {
     }
     let wal = gc.shutdown().unwrap();
     assert!(!wal.has_unsynced());
-    let image: Arc<dyn Vfs> = Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
+    let image: Arc<dyn Vfs> =
+        Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
     let (wal, _) = Wal::open(image, DIR, tiny(64 << 10)).unwrap();
     assert_eq!(wal.last_index(), Some(10));
 }
@@ -245,7 +272,10 @@ fn control_operations_are_ordered_after_queued_appends() {
     let (tx, rx) = mpsc::channel();
     for i in 1..=30 {
         let tx = tx.clone();
-        gc.append(vec![(i, entry(i, 0))], move |r| tx.send((i, r.is_ok())).unwrap()).unwrap();
+        gc.append(vec![(i, entry(i, 0))], move |r| {
+            tx.send((i, r.is_ok())).unwrap()
+        })
+        .unwrap();
     }
     // Truncation waits for the appends before it, which are acknowledged
     // first (they were durable before being truncated).
@@ -253,15 +283,27 @@ fn control_operations_are_ordered_after_queued_appends() {
     let acks: Vec<_> = rx.try_iter().collect();
     assert_eq!(acks, (1..=30).map(|i| (i, true)).collect::<Vec<_>>());
     assert_eq!(gc.last_index(), Some(20));
-    gc.append_blocking((21..=25).map(|i| (i, entry(i, 1))).collect()).unwrap();
+    gc.append_blocking((21..=25).map(|i| (i, entry(i, 1))).collect())
+        .unwrap();
     gc.save_vote(Bytes::from_static(b"vote")).unwrap();
-    gc.save_committed(Some(Bytes::from_static(b"committed 25"))).unwrap();
+    gc.save_committed(Some(Bytes::from_static(b"committed 25")))
+        .unwrap();
     gc.purge_to(10, Bytes::from_static(b"id 10")).unwrap();
     assert_eq!(gc.meta().vote, Some(Bytes::from_static(b"vote")));
     let err = gc.append(vec![(27, entry(27, 0))], |_| {}).unwrap_err();
-    assert!(matches!(err, WalError::OutOfOrder { expected: 26, got: 27 }), "{err}");
+    assert!(
+        matches!(
+            err,
+            WalError::OutOfOrder {
+                expected: 26,
+                got: 27
+            }
+        ),
+        "{err}"
+    );
     drop(gc);
-    let image: Arc<dyn Vfs> = Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
+    let image: Arc<dyn Vfs> =
+        Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
     let (wal, _) = Wal::open(image, DIR, tiny(64 << 10)).unwrap();
     let meta = wal.meta();
     assert_eq!(meta.vote, Some(Bytes::from_static(b"vote")));
@@ -275,7 +317,8 @@ fn control_operations_are_ordered_after_queued_appends() {
 #[test]
 fn a_panicking_callback_does_not_stop_the_commit_thread() {
     let gc = start(Arc::new(MemVfs::new()), Durability::Fsync);
-    gc.append(vec![(1, entry(1, 0))], |_| panic!("callback bug")).unwrap();
+    gc.append(vec![(1, entry(1, 0))], |_| panic!("callback bug"))
+        .unwrap();
     gc.append_blocking(vec![(2, entry(2, 0))]).unwrap();
     assert_eq!(gc.last_index(), Some(2));
 }

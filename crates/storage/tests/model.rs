@@ -97,13 +97,11 @@ fn run(start: u64, segment_size: u64, ops: Vec<Op>) -> Result<(), TestCaseError>
     for (step, op) in ops.into_iter().enumerate() {
         match op {
             Op::Append(lens) => {
-                let mut next = model.next();
-                for len in lens {
+                for (next, len) in (model.next()..).zip(lens) {
                     let e = payload(next, len, step as u64);
                     wal.append(next, e.clone()).unwrap();
                     model.entries.insert(next, e);
                     model.unwritten_from.get_or_insert(next);
-                    next += 1;
                 }
             }
             Op::Write => {
