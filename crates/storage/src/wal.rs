@@ -463,6 +463,13 @@ impl Wal {
         if let Some(active) = &self.active {
             let used = active.end + self.buf.len() as u64;
             let empty = active.records == 0 && self.buf_offsets.is_empty();
+            if empty && active.first_index != index {
+                // Never write a record that would not match the header.
+                return Err(WalError::InvalidArgument(format!(
+                    "internal: index {index} does not start segment {}",
+                    active.first_index
+                )));
+            }
             if empty || used + len <= self.opts.segment_size {
                 return Ok(());
             }

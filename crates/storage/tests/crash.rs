@@ -292,3 +292,39 @@ fn crash_at_every_sync_point_of_group_commit() {
         }
     }
 }
+
+#[test]
+fn crash_during_recovery_is_recoverable() {
+    let crash = CrashVfs::new();
+    let opts = tiny(200);
+    let history = run_workload(&crash, &opts, 77, 150);
+    let total = crash.sync_points();
+    let mut repaired = 0;
+    for n in (0..=total).step_by(3) {
+        for seed in 0..3 {
+            let image = crash.crash_image(n, CrashMode::Torn { seed: n * 7 + seed });
+            // What a clean recovery of this image gives.
+            let expected: Vec<(u64, Bytes)> = {
+                let vfs: Arc<dyn Vfs> = Arc::new(image.deep_clone());
+                all(&Wal::open(vfs, DIR, opts.clone()).unwrap().0)
+            };
+            // Recover on a crash-injecting copy, then crash at every sync
+            // point of that recovery.
+            let again = CrashVfs::from_image(&image);
+            let (_, recovery) = Wal::open(again.shared(), DIR, opts.clone()).unwrap();
+            if recovery.torn_tail.is_some() || !recovery.removed.is_empty() {
+                repaired += 1;
+            }
+            for m in 0..=again.sync_points() {
+                for mode in [CrashMode::LoseUnsynced, CrashMode::Torn { seed: m }] {
+                    let vfs: Arc<dyn Vfs> = Arc::new(again.crash_image(m, mode));
+                    let (wal, _) = Wal::open(vfs, DIR, opts.clone())
+                        .unwrap_or_else(|e| panic!("sync point {n}, recovery crash at {m}: {e}"));
+                    assert_eq!(all(&wal), expected, "sync point {n}, recovery crash at {m} {mode:?}");
+                }
+            }
+        }
+    }
+    assert!(repaired > 10, "too few recoveries had anything to repair: {repaired}");
+    assert!(history.len() > 100);
+}

@@ -322,3 +322,51 @@ fn a_panicking_callback_does_not_stop_the_commit_thread() {
     gc.append_blocking(vec![(2, entry(2, 0))]).unwrap();
     assert_eq!(gc.last_index(), Some(2));
 }
+
+#[test]
+fn dropping_the_group_commit_flushes_queued_appends() {
+    let crash = CrashVfs::new();
+    let gc = start(crash.shared(), Durability::Fsync);
+    let acked = Arc::new(Mutex::new(0));
+    for i in 1..=50 {
+        let acked = Arc::clone(&acked);
+        gc.append(vec![(i, entry(i, 0))], move |r| {
+            r.unwrap();
+            *acked.lock() += 1;
+        })
+        .unwrap();
+    }
+    drop(gc);
+    assert_eq!(*acked.lock(), 50);
+    let image: Arc<dyn Vfs> =
+        Arc::new(crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced));
+    let (wal, _) = Wal::open(image, DIR, tiny(64 << 10)).unwrap();
+    assert_eq!(wal.last_index(), Some(50));
+}
+
+#[test]
+fn check_reports_a_full_data_directory() {
+    let mem = MemVfs::new();
+    let vfs: Arc<dyn Vfs> = Arc::new(mem.clone());
+    let gc = start(Arc::clone(&vfs), Durability::Fsync);
+    gc.append_blocking((1..=30).map(|i| (i, entry(i, 0))).collect())
+        .unwrap();
+    gc.save_vote(Bytes::from_static(b"term 2 node 1")).unwrap();
+    gc.purge_to(10, Bytes::from_static(b"term 1 index 10"))
+        .unwrap();
+    drop(gc);
+    let (store, _) = storage::SnapshotStore::open(Arc::clone(&vfs), "/data/snapshots").unwrap();
+    let mut w = store.create(10, Bytes::from_static(b"log id 10")).unwrap();
+    w.write_chunk(b"keyspace part 1").unwrap();
+    w.write_chunk(b"keyspace part 2").unwrap();
+    w.finish().unwrap();
+    let report = storage::check(&mem, std::path::Path::new("/data"));
+    let text = report.to_string();
+    println!("{text}");
+    assert!(report.passed(), "{text}");
+    assert!(text.contains("entries: 20 (index 11 to 30)"), "{text}");
+    assert!(text.contains("purged through index: 10"), "{text}");
+    assert!(text.contains("vote: 13 bytes"), "{text}");
+    assert!(text.contains("latest valid snapshot: id 10"), "{text}");
+    assert_eq!(report.latest_snapshot().unwrap().chunks, 2);
+}
