@@ -320,11 +320,18 @@ fn crash_during_recovery_is_recoverable() {
                     let vfs: Arc<dyn Vfs> = Arc::new(again.crash_image(m, mode));
                     let (wal, _) = Wal::open(vfs, DIR, opts.clone())
                         .unwrap_or_else(|e| panic!("sync point {n}, recovery crash at {m}: {e}"));
-                    assert_eq!(all(&wal), expected, "sync point {n}, recovery crash at {m} {mode:?}");
+                    assert_eq!(
+                        all(&wal),
+                        expected,
+                        "sync point {n}, recovery crash at {m} {mode:?}"
+                    );
                 }
             }
         }
     }
-    assert!(repaired > 10, "too few recoveries had anything to repair: {repaired}");
+    assert!(
+        repaired > 10,
+        "too few recoveries had anything to repair: {repaired}"
+    );
     assert!(history.len() > 100);
 }
