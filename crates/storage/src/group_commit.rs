@@ -58,7 +58,9 @@ pub type Callback = Box<dyn FnOnce(Result<(), WalError>) + Send>;
 /// * control operations ([`GroupCommit::truncate_from`],
 ///   [`GroupCommit::purge_to`], [`GroupCommit::save_vote`], …) block until
 ///   done and run after every append queued before them has been made
-///   durable, so write I/O is serialised as openraft requires;
+///   durable, so write I/O is serialised as openraft requires; appends
+///   issued by other threads *while* a truncation runs may be truncated
+///   too (openraft never does this: it issues log I/O from one task);
 /// * after a write or sync error every pending and later append fails
 ///   (fail-stop); reopen the WAL to recover.
 #[derive(Debug)]
