@@ -463,7 +463,12 @@ impl SortedSet {
     /// `Db::scan`): visits about `count` positions from `cursor` and
     /// returns the next cursor (0 when done). The packed encoding is
     /// visited whole and returns 0.
-    pub fn scan(&self, cursor: u64, count: usize, mut visit: impl FnMut(&[u8], f64)) -> u64 {
+    pub fn scan<'a>(
+        &'a self,
+        cursor: u64,
+        count: usize,
+        mut visit: impl FnMut(&'a [u8], f64),
+    ) -> u64 {
         match self {
             SortedSet::Packed(p) => {
                 for (m, s) in packed_pairs(p) {

@@ -6,6 +6,8 @@
 //! of keys, so sequences collide on keys and exercise type errors.
 //! [`families`] lists them; a test picks one and asks for commands.
 
+pub mod zset;
+
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -61,5 +63,5 @@ pub type Family = fn(&mut Gen) -> Vec<Vec<u8>>;
 
 /// Every family generator, by name.
 pub fn families() -> Vec<(&'static str, Family)> {
-    Vec::new()
+    vec![("zset", zset::command)]
 }
