@@ -327,7 +327,7 @@ fn zadd_generic(
         at += 1;
     }
     let pairs = &args[at..];
-    if pairs.is_empty() || pairs.len() % 2 != 0 {
+    if pairs.is_empty() || !pairs.chunks_exact(2).remainder().is_empty() {
         return Err(CmdError::Syntax);
     }
     if flags.nx && flags.xx {
@@ -335,7 +335,7 @@ fn zadd_generic(
             "XX and NX options at the same time are not compatible",
         ));
     }
-    if (flags.gt && flags.nx) || (flags.lt && flags.nx) || (flags.gt && flags.lt) {
+    if (flags.nx && (flags.gt || flags.lt)) || (flags.gt && flags.lt) {
         return Err(CmdError::err(
             "GT, LT, and/or NX options at the same time are not compatible",
         ));

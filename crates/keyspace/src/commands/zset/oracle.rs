@@ -1343,7 +1343,10 @@ fn zscan() {
     }
 }
 
-fn scan_page(f: &Frame) -> (u64, Vec<(Vec<u8>, Vec<u8>)>) {
+/// (member, score text) pairs of ZSCAN replies.
+type ScanItems = Vec<(Vec<u8>, Vec<u8>)>;
+
+fn scan_page(f: &Frame) -> (u64, ScanItems) {
     let Frame::Array(parts) = f else {
         panic!("bad ZSCAN reply {f:?}")
     };
@@ -1361,11 +1364,7 @@ fn scan_page(f: &Frame) -> (u64, Vec<(Vec<u8>, Vec<u8>)>) {
     (cursor, items)
 }
 
-fn full_scan(
-    mut run: impl FnMut(&[String]) -> Frame,
-    key: &str,
-    opts: &[&str],
-) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn full_scan(mut run: impl FnMut(&[String]) -> Frame, key: &str, opts: &[&str]) -> ScanItems {
     let mut cursor = 0u64;
     let mut all = Vec::new();
     loop {
@@ -1383,7 +1382,7 @@ fn full_scan(
     all
 }
 
-fn full_scan_keel(d: &mut Diff, key: &str, opts: &[&str]) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn full_scan_keel(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
     full_scan(
         |cmd| {
             let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
@@ -1394,7 +1393,7 @@ fn full_scan_keel(d: &mut Diff, key: &str, opts: &[&str]) -> Vec<(Vec<u8>, Vec<u
     )
 }
 
-fn full_scan_redis(d: &mut Diff, key: &str, opts: &[&str]) -> Vec<(Vec<u8>, Vec<u8>)> {
+fn full_scan_redis(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
     full_scan(|cmd| d.r2.run(cmd), key, opts)
 }
 
@@ -1445,6 +1444,7 @@ fn arity_errors() {
 #[test]
 fn random_commands_match_redis() {
     let mut d = Diff::new();
+    let (mut errors, mut total, mut large_keys, mut nonempty_ranges) = (0, 0, 0, 0);
     for seed in 1..=12u64 {
         d.keel = Harness::new();
         d.r2.run(&["FLUSHALL"]);
@@ -1490,18 +1490,33 @@ fn random_commands_match_redis() {
                 }
                 _ => {
                     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        d.check_bytes(&cmd, resp3);
+                        d.check_bytes(&cmd, resp3)
                     }));
-                    if result.is_err() {
-                        panic!("mismatch at {}", context());
+                    match result {
+                        Err(_) => panic!("mismatch at {}", context()),
+                        Ok(Frame::Error(_)) => errors += 1,
+                        Ok(Frame::Array(items)) if !items.is_empty() => nonempty_ranges += 1,
+                        Ok(_) => {}
                     }
+                    total += 1;
                 }
             }
         }
         // Every key ends with the same encoding and content.
         for key in ["k0", "k1", "k2", "k3", "k4", "k5", "lex0", "lex1"] {
             d.same_encoding(key);
+            if d.encoding(key.as_bytes()) == Some("skiplist") {
+                large_keys += 1;
+            }
             d.check(&["ZRANGE", key, "0", "-1", "WITHSCORES"]);
         }
     }
+    eprintln!(
+        "{total} compared replies: {errors} errors, {nonempty_ranges} non-empty arrays; \
+         {large_keys} keys ended in the skiplist encoding"
+    );
+    // The generator must exercise real work, not just errors.
+    assert!(errors * 3 < total, "too many errors: {errors}/{total}");
+    assert!(nonempty_ranges * 10 > total, "too few non-empty replies");
+    assert!(large_keys >= 3, "sets rarely cross the listpack limits");
 }

@@ -293,7 +293,7 @@ pub(super) fn zrandmember(
         return Err(CmdError::Syntax);
     }
     let withscores = args.len() == 4;
-    if withscores && (count < -(i64::MAX / 2) || count > i64::MAX / 2) {
+    if withscores && !(-(i64::MAX / 2)..=i64::MAX / 2).contains(&count) {
         return Err(CmdError::err("value is out of range"));
     }
     let Some(z) = read(ks, ctx, &args[1])? else {

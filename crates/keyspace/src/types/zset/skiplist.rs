@@ -194,8 +194,8 @@ impl RankList {
                 span: before + 1,
             };
         }
-        for i in level..self.level {
-            self.link_mut(update[i], i).span += 1;
+        for (i, &node) in update.iter().enumerate().take(self.level).skip(level) {
+            self.link_mut(node, i).span += 1;
         }
         match self.link(id, 0).next {
             NIL => self.tail = id,
@@ -220,8 +220,8 @@ impl RankList {
             return false;
         }
         let links = std::mem::take(&mut self.nodes[id as usize].links);
-        for i in 0..self.level {
-            let l = self.link_mut(update[i], i);
+        for (i, &node) in update.iter().enumerate().take(self.level) {
+            let l = self.link_mut(node, i);
             match links.get(i) {
                 Some(own) if l.next == id => {
                     l.span += own.span;
