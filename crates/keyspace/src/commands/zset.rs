@@ -245,28 +245,37 @@ fn read<'a>(ks: &'a Keyspace, ctx: &Ctx, key: &[u8]) -> Result<Option<&'a Sorted
     ks.db(ctx.db).read::<SortedSet>(key, ctx.now_ms)
 }
 
-/// Writes (member, score) pairs as ZRANGE does: RESP2 a flat array
-/// (member, score, ...), RESP3 an array of [member, score] pairs; members
-/// alone without scores.
-fn reply_pairs<'a, M: AsRef<[u8]> + 'a>(
+/// Header of `n` (member, score) pairs as ZRANGE writes them: RESP2 a
+/// flat array (member, score, ...), RESP3 an array of [member, score]
+/// pairs; members alone without scores. Follow with [`pair`].
+fn pairs_header(out: &mut Reply, n: usize, withscores: bool) {
+    out.array(if withscores && !out.is_resp3() {
+        n * 2
+    } else {
+        n
+    });
+}
+
+/// One item after [`pairs_header`].
+fn pair(out: &mut Reply, member: &[u8], score: f64, withscores: bool) {
+    if withscores && out.is_resp3() {
+        out.array(2);
+    }
+    out.bulk(member);
+    if withscores {
+        out.double(score);
+    }
+}
+
+/// [`pairs_header`] and every item.
+fn reply_pairs<M: AsRef<[u8]>>(
     out: &mut Reply,
     items: impl ExactSizeIterator<Item = (M, f64)>,
     withscores: bool,
 ) {
-    let nested = withscores && out.is_resp3();
-    out.array(if withscores && !nested {
-        items.len() * 2
-    } else {
-        items.len()
-    });
+    pairs_header(out, items.len(), withscores);
     for (member, score) in items {
-        if nested {
-            out.array(2);
-        }
-        out.bulk(member.as_ref());
-        if withscores {
-            out.double(score);
-        }
+        pair(out, member.as_ref(), score, withscores);
     }
 }
 

@@ -521,7 +521,12 @@ fn packed_insert(p: &mut Packed, member: &[u8], score: f64) {
     p.insert_at(after, &bytes);
 }
 
+/// Sub-tag of the packed encoding: the [`Packed`] buffer as is (member,
+/// 8-byte little-endian score, ... in (score, member) order).
 const PACKED: u8 = 0;
+/// Sub-tag of the skiplist encoding: varint count, then `bytes` member and
+/// `double` score per member in table order (the order ZSCAN walks), so a
+/// decoded set scans like the original. The skiplist is rebuilt.
 const SKIPLIST: u8 = 1;
 
 impl Encode for SortedSet {

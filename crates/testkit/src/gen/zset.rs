@@ -59,8 +59,8 @@ fn score_bound(g: &mut Gen) -> Vec<u8> {
 }
 
 fn lex_member(g: &mut Gen) -> Vec<u8> {
-    let len = g.rng.random_range(0..3);
-    (0..len).map(|_| g.rng.random_range(b'a'..b'e')).collect()
+    let len = g.rng.random_range(0..4);
+    (0..len).map(|_| g.rng.random_range(b'a'..b'i')).collect()
 }
 
 fn lex_bound(g: &mut Gen) -> Vec<u8> {
@@ -119,21 +119,30 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
                     c.push(opt.as_bytes().to_vec());
                 }
             }
-            let pairs = if g.chance(0.1) {
-                g.rng.random_range(20..160)
+            let pairs = if g.chance(0.2) {
+                g.rng.random_range(20..200)
             } else {
                 g.rng.random_range(1..4)
             };
+            let bulk = pairs > 3;
             for _ in 0..pairs {
-                c.push(score(g));
+                // A bulk add with one bad score would add nothing.
+                let s = if bulk && g.chance(0.9) {
+                    g.int(-30, 30)
+                } else if bulk {
+                    b"2.5".to_vec()
+                } else {
+                    score(g)
+                };
+                c.push(s);
                 c.push(member(g));
             }
             c
         }
         4 => {
             let mut c = vec![b"ZADD".to_vec(), lex_key(g)];
-            let pairs = if g.chance(0.1) {
-                140
+            let pairs = if g.chance(0.2) {
+                200
             } else {
                 g.rng.random_range(1..5)
             };

@@ -1444,17 +1444,25 @@ fn arity_errors() {
 #[test]
 fn random_commands_match_redis() {
     let mut d = Diff::new();
-    let (mut errors, mut total, mut large_keys, mut nonempty_ranges) = (0, 0, 0, 0);
-    for seed in 1..=12u64 {
+    let (mut errors, mut total, mut nonempty_ranges, mut on_large) = (0, 0, 0, 0);
+    let (mut large_keys, mut large_lex) = (0, 0);
+    for seed in 1..=40u64 {
         d.keel = Harness::new();
         d.r2.run(&["FLUSHALL"]);
         let mut g = Gen::new(seed);
-        for i in 0..400 {
+        for i in 0..500 {
             let cmd: Vec<Bytes> = gen_zset::command(&mut g)
                 .into_iter()
                 .map(Bytes::from)
                 .collect();
             let resp3 = i % 5 == 4;
+            if cmd
+                .iter()
+                .skip(1)
+                .any(|k| d.encoding(k) == Some("skiplist"))
+            {
+                on_large += 1;
+            }
             let name = cmd[0].to_ascii_uppercase();
             let context = || {
                 format!(
@@ -1507,16 +1515,22 @@ fn random_commands_match_redis() {
             d.same_encoding(key);
             if d.encoding(key.as_bytes()) == Some("skiplist") {
                 large_keys += 1;
+                if key.starts_with("lex") {
+                    large_lex += 1;
+                }
             }
             d.check(&["ZRANGE", key, "0", "-1", "WITHSCORES"]);
         }
     }
     eprintln!(
-        "{total} compared replies: {errors} errors, {nonempty_ranges} non-empty arrays; \
-         {large_keys} keys ended in the skiplist encoding"
+        "{total} compared replies: {errors} errors, {nonempty_ranges} non-empty arrays, \
+         {on_large} commands on skiplist-encoded keys; {large_keys} keys ended in the skiplist \
+         encoding"
     );
+    assert!(on_large * 10 > total, "too few commands on large sets");
     // The generator must exercise real work, not just errors.
     assert!(errors * 3 < total, "too many errors: {errors}/{total}");
     assert!(nonempty_ranges * 10 > total, "too few non-empty replies");
     assert!(large_keys >= 3, "sets rarely cross the listpack limits");
+    assert!(large_lex >= 3, "lex sets rarely cross the listpack limits");
 }

@@ -5,13 +5,14 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use resp::Reply;
 
-use super::{int_in, parse, read, reply_pairs};
+use super::{int_in, pair, pairs_header, parse, read};
 use crate::types::SortedSet;
 use crate::{args, Blob, CmdError, CmdResult, Ctx, Keyspace};
 
-/// Most elements ZRANDMEMBER returns for a negative count (Redis has no
-/// limit; keel refuses to build unbounded replies).
-pub(crate) const MAX_RANDOM_REPLY: u64 = 1 << 24;
+/// Most bytes ZRANDMEMBER may write for a negative count (members picked
+/// with repetition): Redis has no limit, keel refuses to build unbounded
+/// replies and fails with "ERR reply too large".
+pub(crate) const RANDOM_REPLY_BUDGET: usize = 256 << 20;
 
 /// Pops up to `count` members from the zset under `key` (which exists and
 /// is a zset). The caller writes the reply header.
@@ -305,32 +306,39 @@ pub(super) fn zrandmember(
         return Ok(());
     }
     let size = z.len();
+    // Random access by rank: the packed encoding is indexed once.
+    let packed: Option<Vec<(&[u8], f64)>> =
+        matches!(z, SortedSet::Packed(_)).then(|| z.iter().collect());
+    let at = |rank: usize| match &packed {
+        Some(items) => items.get(rank).copied(),
+        None => z.at(rank),
+    };
     let n = count.unsigned_abs();
     if count < 0 || n == 1 {
-        // With repetition, in random order.
-        if n > MAX_RANDOM_REPLY {
-            return Err(CmdError::err("value is out of range"));
+        // With repetition, in random order. Each member costs at least
+        // the 6 bytes of an empty bulk string: refuse early what cannot
+        // fit.
+        if n.saturating_mul(6) > RANDOM_REPLY_BUDGET as u64 {
+            return Err(CmdError::err("reply too large"));
         }
-        let n = n as usize;
-        let ranks: Vec<usize> = (0..n).map(|_| ctx.random_below(size)).collect();
-        reply_pairs(
-            out,
-            ranks
-                .into_iter()
-                .filter_map(|r| z.at(r))
-                .collect::<Vec<_>>()
-                .into_iter(),
-            withscores,
-        );
+        let start = out.len();
+        pairs_header(out, usize::try_from(n).unwrap_or(usize::MAX), withscores);
+        for _ in 0..n {
+            if let Some((m, s)) = at(ctx.random_below(size)) {
+                pair(out, m, s, withscores);
+            }
+            if out.len() - start > RANDOM_REPLY_BUDGET {
+                return Err(CmdError::err("reply too large"));
+            }
+        }
         return Ok(());
     }
     if n >= size as u64 {
         // The whole set, highest first (Redis walks it from the tail).
-        reply_pairs(
-            out,
-            z.iter_from(size - 1, true).collect::<Vec<_>>().into_iter(),
-            withscores,
-        );
+        pairs_header(out, size, withscores);
+        for (m, s) in z.iter_from(size - 1, true) {
+            pair(out, m, s, withscores);
+        }
         return Ok(());
     }
     let n = n as usize;
@@ -354,15 +362,12 @@ pub(super) fn zrandmember(
         }
         picked
     };
-    reply_pairs(
-        out,
-        ranks
-            .into_iter()
-            .filter_map(|r| z.at(r))
-            .collect::<Vec<_>>()
-            .into_iter(),
-        withscores,
-    );
+    pairs_header(out, n, withscores);
+    for r in ranks {
+        if let Some((m, s)) = at(r) {
+            pair(out, m, s, withscores);
+        }
+    }
     Ok(())
 }
 
