@@ -1105,6 +1105,15 @@ fn set_operation_arithmetic() {
         &["ZUNION", "3", "C", "B", "A", "WITHSCORES"],
         &["ZINTER", "3", "A", "B", "C", "WITHSCORES"],
         &["ZINTER", "3", "A", "C", "B", "WITHSCORES"],
+        &["ZADD", "S1", "1e16", "m"],
+        &["ZADD", "S2", "1", "m"],
+        &["ZADD", "S3", "1", "m"],
+        &["ZUNION", "3", "S1", "S2", "S3", "WITHSCORES"],
+        &["ZUNION", "3", "S3", "S2", "S1", "WITHSCORES"],
+        &["ZINTER", "3", "S2", "S1", "S3", "WITHSCORES"],
+        &["ZINTER", "3", "S2", "S3", "S1", "WITHSCORES"],
+        &["ZINTERSTORE", "S4", "3", "S3", "S2", "S1"],
+        &["ZSCORE", "S4", "m"],
         &["ZADD", "D", "1", "m"],
         &[
             "ZUNION",
@@ -1533,4 +1542,103 @@ fn random_commands_match_redis() {
     assert!(nonempty_ranges * 10 > total, "too few non-empty replies");
     assert!(large_keys >= 3, "sets rarely cross the listpack limits");
     assert!(large_lex >= 3, "lex sets rarely cross the listpack limits");
+}
+
+/// Arity, flags, key positions and ACL categories as COMMAND INFO reports
+/// them.
+#[test]
+fn command_info_matches() {
+    let server = RedisServer::start();
+    let mut r = server.connect();
+    for spec in super::COMMANDS {
+        let Frame::Array(info) = r.run(&["COMMAND", "INFO", spec.name]) else {
+            panic!("no COMMAND INFO for {}", spec.name)
+        };
+        let Some(Frame::Array(info)) = info.into_iter().next() else {
+            panic!("unknown to redis: {}", spec.name)
+        };
+        let text = |f: &Frame| match f {
+            Frame::Simple(s) => s.clone(),
+            Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
+            other => panic!("unexpected {other:?}"),
+        };
+        let names = |f: &Frame| -> Vec<String> {
+            let Frame::Array(items) = f else { panic!() };
+            let mut v: Vec<String> = items.iter().map(text).collect();
+            v.sort();
+            v
+        };
+        assert_eq!(
+            info[1],
+            Frame::Integer(spec.arity.into()),
+            "{} arity",
+            spec.name
+        );
+        let mut ours: Vec<String> = spec.flag_names().iter().map(|s| s.to_string()).collect();
+        ours.sort();
+        assert_eq!(names(&info[2]), ours, "{} flags", spec.name);
+        assert_eq!(
+            (&info[3], &info[4], &info[5]),
+            (
+                &Frame::Integer(spec.first_key.into()),
+                &Frame::Integer(spec.last_key.into()),
+                &Frame::Integer(spec.step.into())
+            ),
+            "{} key positions",
+            spec.name
+        );
+        let mut cats: Vec<String> = spec
+            .acl_categories()
+            .iter()
+            .map(|c| format!("@{c}"))
+            .collect();
+        cats.sort();
+        assert_eq!(names(&info[6]), cats, "{} ACL categories", spec.name);
+    }
+}
+
+/// Key extraction agrees with COMMAND GETKEYS, including its errors.
+#[test]
+fn command_getkeys_matches() {
+    let server = RedisServer::start();
+    let mut r = server.connect();
+    let cases: &[&[&str]] = &[
+        &["ZADD", "k", "1", "a"],
+        &["ZRANGESTORE", "d", "s", "0", "1"],
+        &["BZPOPMIN", "a", "b", "c", "0"],
+        &["BZPOPMAX", "a", "0"],
+        &["ZUNION", "2", "a", "b", "WITHSCORES"],
+        &["ZINTER", "1", "a"],
+        &["ZDIFF", "3", "a", "b", "c"],
+        &["ZINTERCARD", "2", "a", "b", "LIMIT", "3"],
+        &["ZUNIONSTORE", "d", "2", "a", "b"],
+        &["ZINTERSTORE", "d", "1", "a", "WEIGHTS", "2"],
+        &["ZDIFFSTORE", "d", "2", "a", "b"],
+        &["ZMPOP", "2", "a", "b", "MIN"],
+        &["BZMPOP", "1", "2", "a", "b", "MAX", "COUNT", "2"],
+        &["ZUNION", "0", "a"],
+        &["ZUNION", "3", "a", "b"],
+        &["ZUNION", "x", "a"],
+        &["ZUNIONSTORE", "d", "3", "a"],
+        &["ZMPOP", "0", "a", "MIN"],
+        &["ZMPOP", "3", "a", "MIN"],
+        &["BZMPOP", "0", "x", "a", "MIN"],
+    ];
+    for cmd in cases {
+        let mut getkeys = vec!["COMMAND", "GETKEYS"];
+        getkeys.extend_from_slice(cmd);
+        let theirs = r.run(&getkeys);
+        let a = bytes_args(cmd);
+        let ours = crate::table::resolve(&a)
+            .and_then(|spec| spec.key_positions(&a))
+            .map(|keys| {
+                Frame::Array(
+                    keys.into_iter()
+                        .map(|i| Frame::bulk(a[i].clone()))
+                        .collect(),
+                )
+            })
+            .unwrap_or_else(|e| Frame::Error(e.to_string()));
+        assert_eq!(ours, theirs, "{cmd:?}");
+    }
 }
