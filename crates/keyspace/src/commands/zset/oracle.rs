@@ -1642,3 +1642,66 @@ fn command_getkeys_matches() {
         assert_eq!(ours, theirs, "{cmd:?}");
     }
 }
+
+/// Binary-safe members, and C-string parsing that stops at a NUL byte.
+#[test]
+fn binary_members_and_nul_bytes() {
+    let mut d = Diff::new();
+    let b = |parts: &[&[u8]]| -> Vec<Bytes> {
+        parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
+    };
+    for cmd in [
+        b(&[
+            b"ZADD",
+            b"z",
+            b"1",
+            b"a\x00b",
+            b"2",
+            b"\xff\xfe",
+            b"3",
+            b"\r\n",
+            b"0",
+            b"",
+            b"1",
+            b"a",
+        ]),
+        b(&[b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"]),
+        b(&[b"ZSCORE", b"z", b"a\x00b"]),
+        b(&[b"ZRANK", b"z", b"\xff\xfe"]),
+        b(&[b"ZSCAN", b"z", b"0", b"MATCH", b"a*"]),
+        b(&[b"ZSCAN", b"z", b"1\x00x"]),
+        b(&[
+            b"ZADD", b"l", b"0", b"a\x00b", b"0", b"a", b"0", b"a\x00", b"0", b"b", b"0", b"\xff",
+        ]),
+        b(&[b"ZRANGEBYLEX", b"l", b"[a\x00", b"+"]),
+        b(&[b"ZRANGEBYLEX", b"l", b"(a\x00", b"[\xff"]),
+        b(&[b"ZRANGEBYLEX", b"l", b"-\x00junk", b"+\x00junk"]),
+        b(&[b"ZLEXCOUNT", b"l", b"-\x00", b"(b"]),
+        b(&[b"ZRANGEBYSCORE", b"z", b"1\x00junk", b"(3\x00"]),
+        b(&[b"ZCOUNT", b"z", b"\x00", b"2"]),
+        b(&[b"ZADD", b"z", b"1\x00", b"x"]),
+        b(&[b"ZINCRBY", b"z", b"1\x00", b"x"]),
+        b(&[b"ZUNION", b"1", b"z", b"WEIGHTS", b"2\x00"]),
+        b(&[b"ZREM", b"z", b"a\x00b", b"a"]),
+        b(&[b"ZRANGE", b"z", b"0", b"-1"]),
+    ] {
+        d.check_bytes(&cmd, false);
+    }
+}
+
+/// The shared helper works for this family too (RESP2 only, no setup).
+#[test]
+fn shared_helper_sequence() {
+    crate::testing::assert_same_replies(
+        &[
+            &["ZADD", "z", "1", "one", "2", "two", "3", "three"],
+            &["ZRANGE", "z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
+            &["ZREVRANGE", "z", "0", "-1"],
+            &["ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "0.1"],
+            &["ZRANGE", "u", "0", "-1", "WITHSCORES"],
+            &["ZPOPMAX", "u", "2"],
+            &["ZRANDMEMBER", "u", "-3"],
+        ],
+        |_| false,
+    );
+}

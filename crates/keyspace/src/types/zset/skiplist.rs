@@ -654,11 +654,6 @@ impl Skiplist {
             .map(|(k, s)| (k.as_slice(), s.score))
     }
 
-    /// Releases spare capacity.
-    pub fn shrink_to_fit(&mut self) {
-        self.map.shrink_to_fit();
-    }
-
     #[cfg(test)]
     pub(crate) fn check(&self) {
         self.list.check(key_of(&self.map));
