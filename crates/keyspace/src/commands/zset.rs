@@ -12,6 +12,10 @@
 
 #[cfg(test)]
 mod oracle;
+#[cfg(test)]
+mod oracle_misc;
+#[cfg(test)]
+mod oracle_pop_set;
 mod parse;
 mod pop;
 mod range;

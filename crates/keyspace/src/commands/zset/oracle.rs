@@ -3,7 +3,6 @@
 
 use bytes::Bytes;
 use resp::Frame;
-use testkit::gen::{zset as gen_zset, Gen};
 use testkit::{Conn, RedisServer};
 
 use crate::testing::Harness;
@@ -16,11 +15,11 @@ fn enc(f: &Frame) -> Vec<u8> {
     v
 }
 
-fn show(f: &Frame) -> String {
+pub(super) fn show(f: &Frame) -> String {
     String::from_utf8_lossy(&enc(f)).into_owned()
 }
 
-fn bytes_args(cmd: &[&str]) -> Vec<Bytes> {
+pub(super) fn bytes_args(cmd: &[&str]) -> Vec<Bytes> {
     cmd.iter()
         .map(|a| Bytes::copy_from_slice(a.as_bytes()))
         .collect()
@@ -28,15 +27,15 @@ fn bytes_args(cmd: &[&str]) -> Vec<Bytes> {
 
 /// keel and Redis side by side: one keyspace, one server with a RESP2 and
 /// a RESP3 connection.
-struct Diff {
-    keel: Harness,
+pub(super) struct Diff {
+    pub keel: Harness,
     _server: RedisServer,
-    r2: Conn,
-    r3: Conn,
+    pub r2: Conn,
+    pub r3: Conn,
 }
 
 impl Diff {
-    fn new() -> Diff {
+    pub(super) fn new() -> Diff {
         let server = RedisServer::start();
         let r2 = server.connect();
         let mut r3 = server.connect();
@@ -50,7 +49,7 @@ impl Diff {
     }
 
     /// Both sides must answer identically (RESP2); returns the reply.
-    fn check_bytes(&mut self, cmd: &[Bytes], resp3: bool) -> Frame {
+    pub(super) fn check_bytes(&mut self, cmd: &[Bytes], resp3: bool) -> Frame {
         let ours = self.keel.run_bytes(cmd, resp3);
         let theirs = if resp3 {
             self.r3.run(cmd)
@@ -68,30 +67,30 @@ impl Diff {
         ours
     }
 
-    fn check(&mut self, cmd: &[&str]) -> Frame {
+    pub(super) fn check(&mut self, cmd: &[&str]) -> Frame {
         self.check_bytes(&bytes_args(cmd), false)
     }
 
-    fn check3(&mut self, cmd: &[&str]) -> Frame {
+    pub(super) fn check3(&mut self, cmd: &[&str]) -> Frame {
         self.check_bytes(&bytes_args(cmd), true)
     }
 
     /// Every command in RESP2.
-    fn all(&mut self, cmds: &[&[&str]]) {
+    pub(super) fn all(&mut self, cmds: &[&[&str]]) {
         for cmd in cmds {
             self.check(cmd);
         }
     }
 
     /// Every command in RESP3.
-    fn all3(&mut self, cmds: &[&[&str]]) {
+    pub(super) fn all3(&mut self, cmds: &[&[&str]]) {
         for cmd in cmds {
             self.check3(cmd);
         }
     }
 
     /// Creates a plain set on both sides (keel has no SADD in this family).
-    fn sadd(&mut self, key: &str, members: &[&str]) {
+    pub(super) fn sadd(&mut self, key: &str, members: &[&str]) {
         let mut cmd = vec!["SADD", key];
         cmd.extend_from_slice(members);
         self.r2.run(&cmd);
@@ -119,7 +118,7 @@ impl Diff {
     }
 
     /// Creates a string on both sides.
-    fn set_string(&mut self, key: &str, value: &str) {
+    pub(super) fn set_string(&mut self, key: &str, value: &str) {
         self.r2.run(&["SET", key, value]);
         self.keel
             .ks
@@ -127,13 +126,13 @@ impl Diff {
             .insert(key.as_bytes(), Value::string(value.as_bytes()));
     }
 
-    fn encoding(&self, key: &[u8]) -> Option<&'static str> {
+    pub(super) fn encoding(&self, key: &[u8]) -> Option<&'static str> {
         let now = self.keel.now_ms();
         self.keel.ks.db(0).get(key, now).map(Value::encoding)
     }
 
     /// Redis's OBJECT ENCODING must match keel's encoding.
-    fn same_encoding(&mut self, key: &str) {
+    pub(super) fn same_encoding(&mut self, key: &str) {
         let theirs = self.r2.run(&["OBJECT", "ENCODING", key]);
         let ours = self
             .encoding(key.as_bytes())
@@ -142,7 +141,7 @@ impl Diff {
     }
 }
 
-fn big_zadd(key: &str, n: usize) -> Vec<String> {
+pub(super) fn big_zadd(key: &str, n: usize) -> Vec<String> {
     let mut cmd = vec!["ZADD".to_string(), key.to_string()];
     for i in 0..n {
         cmd.push(format!("{}", i % 17));
@@ -151,9 +150,18 @@ fn big_zadd(key: &str, n: usize) -> Vec<String> {
     cmd
 }
 
-fn run_owned(d: &mut Diff, cmd: &[String]) -> Frame {
+pub(super) fn run_owned(d: &mut Diff, cmd: &[String]) -> Frame {
     let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
     d.check(&refs)
+}
+
+/// Reply type and length, for random replies.
+pub(super) fn shape(f: &Frame) -> String {
+    match f {
+        Frame::Array(items) => format!("array {}", items.len()),
+        Frame::Bulk(_) => "bulk".to_string(),
+        other => show(other),
+    }
 }
 
 #[test]
@@ -761,947 +769,4 @@ fn zremrange() {
         &["ZREMRANGEBYLEX", "mixed", "[b", "[c"],
         &["ZRANGE", "mixed", "0", "-1"],
     ]);
-}
-
-#[test]
-fn pops() {
-    let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.all(&[
-        &[
-            "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
-        ],
-        &["ZPOPMIN", "z"],
-        &["ZPOPMAX", "z"],
-        &["ZPOPMIN", "z", "2"],
-        &["ZPOPMAX", "z", "0"],
-        &["ZPOPMIN", "z", "-1"],
-        &["ZPOPMIN", "z", "x"],
-        &["ZPOPMIN", "z", "1", "2"],
-        &["ZPOPMIN", "nokey"],
-        &["ZPOPMIN", "nokey", "2"],
-        &["ZPOPMIN", "nokey", "-2"],
-        &["ZPOPMIN", "str"],
-        &["ZPOPMIN", "str", "0"],
-        &["ZPOPMAX", "z", "100"],
-        &["ZCARD", "z"],
-        &[
-            "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
-        ],
-        &["ZMPOP", "1", "z", "MIN"],
-        &["ZMPOP", "1", "z", "max", "COUNT", "2"],
-        &["ZMPOP", "2", "nokey", "z", "MIN", "COUNT", "10"],
-        &["ZMPOP", "2", "nokey", "z", "MIN"],
-        &["ZMPOP", "1", "str", "MIN"],
-        &["ZMPOP", "2", "nokey", "str", "MIN"],
-        &["ZMPOP", "0", "z", "MIN"],
-        &["ZMPOP", "-1", "z", "MIN"],
-        &["ZMPOP", "x", "z", "MIN"],
-        &["ZMPOP", "2", "z", "MIN"],
-        &["ZMPOP", "5", "z", "MIN"],
-        &["ZMPOP", "1", "z", "FOO"],
-        &["ZMPOP", "1", "z", "MIN", "COUNT"],
-        &["ZMPOP", "1", "z", "MIN", "COUNT", "0"],
-        &["ZMPOP", "1", "z", "MIN", "COUNT", "x"],
-        &["ZMPOP", "1", "z", "MIN", "COUNT", "1", "COUNT", "1"],
-        &["ZMPOP", "1", "z", "MIN", "FOO"],
-        &["ZMPOP", "9223372036854775807", "z", "MIN"],
-    ]);
-    d.all(&[&[
-        "ZADD", "z", "1", "a", "2", "b", "3", "c", "4", "d", "5", "e",
-    ]]);
-    d.all3(&[
-        &["ZPOPMIN", "z"],
-        &["ZPOPMIN", "z", "1"],
-        &["ZPOPMAX", "z", "2"],
-        &["ZPOPMAX", "z", "0"],
-        &["ZPOPMIN", "nokey"],
-        &["ZMPOP", "1", "z", "MIN"],
-        &["ZMPOP", "1", "nokey", "MIN"],
-        &["ZMPOP", "1", "z", "MIN", "COUNT", "5"],
-    ]);
-}
-
-#[test]
-fn blocking_pops_with_data() {
-    let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.all(&[
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
-        &["BZPOPMIN", "nokey", "z", "0"],
-        &["BZPOPMAX", "z", "nokey", "0"],
-        &["BZPOPMIN", "z", "x"],
-        &["BZPOPMIN", "z", "-1"],
-        &["BZPOPMIN", "nokey", "str", "0"],
-        &["BZPOPMIN", "str", "z", "0"],
-        &["BZMPOP", "0", "2", "nokey", "z", "MIN"],
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
-        &["BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"],
-        &["ZCARD", "z"],
-        &["BZMPOP", "x", "1", "z", "MIN"],
-        &["BZMPOP", "-1", "1", "z", "MIN"],
-        &["BZMPOP", "x", "0", "z", "MIN"],
-        &["BZMPOP", "0", "0", "z", "MIN"],
-        &["BZMPOP", "0", "1", "z", "FOO"],
-        &["BZMPOP", "x", "1", "z", "FOO"],
-        &["BZMPOP", "0", "1", "z", "MIN", "COUNT", "0"],
-        &["BZMPOP", "0", "1", "str", "MIN"],
-        &["ZADD", "z", "1", "a", "2", "b", "3", "c"],
-    ]);
-    d.all3(&[
-        &["BZPOPMIN", "z", "0"],
-        &["BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"],
-    ]);
-}
-
-/// Inside MULTI a blocking pop with nothing to pop answers like a timeout.
-#[test]
-fn blocking_pops_inside_multi() {
-    use crate::Op;
-    let server = RedisServer::start();
-    for resp3 in [false, true] {
-        let mut r = server.connect();
-        if resp3 {
-            r.run(&["HELLO", "3"]);
-        }
-        let cmds: Vec<Vec<&str>> = vec![
-            vec!["BZPOPMIN", "nokey", "0"],
-            vec!["BZPOPMAX", "nokey", "nokey2", "1"],
-            vec!["BZMPOP", "0", "1", "nokey", "MIN"],
-            vec!["BZMPOP", "0", "1", "nokey", "MAX", "COUNT", "3"],
-        ];
-        assert_eq!(r.run(&["MULTI"]), Frame::Simple("OK".into()));
-        for c in &cmds {
-            assert_eq!(r.run(c), Frame::Simple("QUEUED".into()));
-        }
-        let theirs = r.run(&["EXEC"]);
-        let mut h = Harness::new();
-        let op = Op::Transaction {
-            session: 1,
-            resp3,
-            commands: cmds.iter().map(|c| (0, bytes_args(c))).collect(),
-        };
-        let mut out = resp::Reply::new(resp3);
-        let outcome = h.ks.apply(&op, 1, 1, &mut out);
-        let ends = outcome.transaction.expect("not aborted");
-        let mut ours = Vec::new();
-        let mut start = 0;
-        for end in ends {
-            let (frame, _) = resp::decode(&out.as_bytes()[start..end]).unwrap().unwrap();
-            ours.push(frame);
-            start = end;
-        }
-        assert_eq!(show(&Frame::Array(ours)), show(&theirs), "resp3: {resp3}");
-    }
-}
-
-#[test]
-fn zrandmember_deterministic_parts() {
-    let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.all(&[
-        &["ZADD", "z", "1", "a", "2", "b", "3.5", "c"],
-        &["ZRANDMEMBER", "nokey"],
-        &["ZRANDMEMBER", "nokey", "5"],
-        &["ZRANDMEMBER", "nokey", "-5", "WITHSCORES"],
-        &["ZRANDMEMBER", "str"],
-        &["ZRANDMEMBER", "str", "1"],
-        &["ZRANDMEMBER", "z", "0"],
-        &["ZRANDMEMBER", "z", "0", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "3"],
-        &["ZRANDMEMBER", "z", "10", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "x"],
-        &["ZRANDMEMBER", "z", "1", "x"],
-        &["ZRANDMEMBER", "z", "1", "WITHSCORES", "x"],
-        &["ZRANDMEMBER", "z", "-9223372036854775808"],
-        &["ZRANDMEMBER", "z", "9223372036854775807", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "-9223372036854775807", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "4611686018427387904", "WITHSCORES"],
-        &["ZRANDMEMBER", "nokey", "4611686018427387904", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "x", "WITHSCORES"],
-    ]);
-    d.all3(&[
-        &["ZRANDMEMBER", "z", "10", "WITHSCORES"],
-        &["ZRANDMEMBER", "nokey"],
-        &["ZRANDMEMBER", "nokey", "1"],
-    ]);
-    // Random parts: shape only.
-    for cmd in [
-        &["ZRANDMEMBER", "z"][..],
-        &["ZRANDMEMBER", "z", "2"],
-        &["ZRANDMEMBER", "z", "-7"],
-        &["ZRANDMEMBER", "z", "-7", "WITHSCORES"],
-        &["ZRANDMEMBER", "z", "1", "WITHSCORES"],
-    ] {
-        let ours = d.keel.run(cmd);
-        let theirs = d.r2.run(cmd);
-        assert_eq!(shape(&ours), shape(&theirs), "{cmd:?}");
-    }
-}
-
-/// Reply type and length, for random replies.
-fn shape(f: &Frame) -> String {
-    match f {
-        Frame::Array(items) => format!("array {}", items.len()),
-        Frame::Bulk(_) => "bulk".to_string(),
-        other => show(other),
-    }
-}
-
-#[test]
-fn set_operations() {
-    let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.sadd("set", &["a", "b", "d"]);
-    d.sadd("ints", &["1", "2", "3", "10"]);
-    d.all(&[
-        &["ZADD", "z1", "1", "a", "2", "b", "3", "c"],
-        &["ZADD", "z2", "10", "b", "20", "c", "30", "d"],
-        &["ZADD", "zi", "5", "1", "6", "3", "7", "x"],
-        &["ZUNION", "2", "z1", "z2"],
-        &["ZUNION", "2", "z1", "z2", "WITHSCORES"],
-        &[
-            "ZUNION",
-            "2",
-            "z1",
-            "z2",
-            "WEIGHTS",
-            "2",
-            "0.5",
-            "WITHSCORES",
-        ],
-        &["ZUNION", "2", "z1", "z2", "AGGREGATE", "MIN", "WITHSCORES"],
-        &["ZUNION", "2", "z1", "z2", "AGGREGATE", "max", "WITHSCORES"],
-        &[
-            "ZUNION",
-            "2",
-            "z1",
-            "z2",
-            "WEIGHTS",
-            "1",
-            "-1",
-            "AGGREGATE",
-            "SUM",
-            "WITHSCORES",
-        ],
-        &["ZUNION", "3", "z1", "set", "ints", "WITHSCORES"],
-        &["ZUNION", "2", "z1", "nokey", "WITHSCORES"],
-        &["ZUNION", "1", "nokey"],
-        &["ZUNION", "2", "z1", "z1", "WITHSCORES"],
-        &["ZINTER", "2", "z1", "z2", "WITHSCORES"],
-        &["ZINTER", "2", "z1", "set", "WITHSCORES"],
-        &["ZINTER", "2", "zi", "ints", "WITHSCORES"],
-        &[
-            "ZINTER",
-            "2",
-            "ints",
-            "zi",
-            "WEIGHTS",
-            "3",
-            "1",
-            "WITHSCORES",
-        ],
-        &["ZINTER", "2", "z1", "z2", "AGGREGATE", "MAX", "WITHSCORES"],
-        &["ZINTER", "2", "z1", "nokey"],
-        &["ZINTER", "2", "z1", "z1", "WEIGHTS", "1", "2", "WITHSCORES"],
-        &["ZDIFF", "2", "z1", "z2", "WITHSCORES"],
-        &["ZDIFF", "2", "z2", "set", "WITHSCORES"],
-        &["ZDIFF", "2", "ints", "zi", "WITHSCORES"],
-        &["ZDIFF", "1", "nokey"],
-        &["ZDIFF", "2", "nokey", "z1"],
-        &["ZDIFF", "2", "z1", "nokey"],
-        &["ZDIFF", "2", "z1", "z2", "WEIGHTS", "1", "1"],
-        &["ZDIFF", "2", "z1", "z2", "AGGREGATE", "SUM"],
-        &["ZUNION", "0", "z1"],
-        &["ZUNION", "-1", "z1"],
-        &["ZUNION", "x", "z1"],
-        &["ZUNION", "3", "z1", "z2"],
-        &["ZUNION", "2", "z1", "str"],
-        &["ZUNION", "2", "str", "z1", "WEIGHTS", "x"],
-        &["ZUNION", "1", "z1", "WEIGHTS"],
-        &["ZUNION", "2", "z1", "z2", "WEIGHTS", "1"],
-        &["ZUNION", "2", "z1", "z2", "WEIGHTS", "1", "x"],
-        &["ZUNION", "2", "z1", "z2", "WEIGHTS", "1", "nan"],
-        &["ZUNION", "2", "z1", "z2", "AGGREGATE"],
-        &["ZUNION", "2", "z1", "z2", "AGGREGATE", "AVG"],
-        &["ZUNION", "2", "z1", "z2", "FOO"],
-        &["ZUNION", "2", "z1", "z2", "WITHSCORES", "WITHSCORES"],
-        &["ZINTER", "0", "z1"],
-        &["ZDIFF", "0", "z1"],
-        &["ZDIFF", "1", "z1", "WITHSCORES"],
-        &["ZUNIONSTORE", "dst", "2", "z1", "z2"],
-        &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
-        &[
-            "ZUNIONSTORE",
-            "dst",
-            "2",
-            "z1",
-            "z2",
-            "WEIGHTS",
-            "2",
-            "3",
-            "AGGREGATE",
-            "MIN",
-        ],
-        &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
-        &["ZUNIONSTORE", "dst", "2", "z1", "z2", "WITHSCORES"],
-        &["ZINTERSTORE", "dst", "2", "z1", "z2"],
-        &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
-        &["ZINTERSTORE", "dst", "2", "z1", "nokey"],
-        &["ZCARD", "dst"],
-        &["ZINTERSTORE", "dst", "2", "z1", "nokey"],
-        &["ZDIFFSTORE", "dst", "2", "z1", "z2"],
-        &["ZRANGE", "dst", "0", "-1", "WITHSCORES"],
-        &["ZDIFFSTORE", "dst", "1", "nokey"],
-        &["ZCARD", "dst"],
-        &["ZUNIONSTORE", "dst", "0", "z1"],
-        &["ZINTERSTORE", "dst", "0", "z1"],
-        &["ZDIFFSTORE", "dst", "0", "z1"],
-        &["ZDIFFSTORE", "dst", "2", "z1"],
-        &["ZUNIONSTORE", "z1", "2", "z1", "z2"],
-        &["ZRANGE", "z1", "0", "-1", "WITHSCORES"],
-        &["ZUNIONSTORE", "str", "1", "z2"],
-        &["ZCARD", "str"],
-        &["ZUNIONSTORE", "out", "1", "set"],
-        &["ZRANGE", "out", "0", "-1", "WITHSCORES"],
-        &["ZINTERCARD", "2", "z1", "z2"],
-        &["ZINTERCARD", "2", "z1", "z2", "LIMIT", "1"],
-        &["ZINTERCARD", "2", "z1", "z2", "LIMIT", "0"],
-        &["ZINTERCARD", "1", "z1", "LIMIT", "2"],
-        &["ZINTERCARD", "2", "z1", "set"],
-        &["ZINTERCARD", "2", "z1", "nokey"],
-        &["ZINTERCARD", "0", "z1"],
-        &["ZINTERCARD", "x", "z1"],
-        &["ZINTERCARD", "2", "z1"],
-        &["ZINTERCARD", "1", "z1", "LIMIT", "-1"],
-        &["ZINTERCARD", "1", "z1", "LIMIT", "x"],
-        &["ZINTERCARD", "1", "z1", "LIMIT"],
-        &["ZINTERCARD", "1", "z1", "WITHSCORES"],
-        &["ZINTERCARD", "1", "z1", "WEIGHTS", "1"],
-        &["ZINTERCARD", "1", "z1", "AGGREGATE", "SUM"],
-        &["ZINTERCARD", "1", "str"],
-    ]);
-    d.all3(&[
-        &["ZUNION", "2", "z1", "z2", "WITHSCORES"],
-        &["ZINTER", "2", "z1", "z2", "WITHSCORES"],
-        &["ZDIFF", "2", "z1", "z2", "WITHSCORES"],
-        &["ZUNION", "2", "z1", "z2"],
-    ]);
-    for k in ["dst", "out", "z1"] {
-        d.same_encoding(k);
-    }
-}
-
-/// Aggregation order and special values: inputs are visited from the
-/// smallest to the largest, and inf - inf sums to 0.
-#[test]
-fn set_operation_arithmetic() {
-    let mut d = Diff::new();
-    d.all(&[
-        &["ZADD", "A", "1e16", "m", "1", "x", "2", "y"],
-        &["ZADD", "B", "1", "m"],
-        &["ZADD", "C", "1", "m", "5", "z"],
-        &["ZUNION", "3", "A", "B", "C", "WITHSCORES"],
-        &["ZUNION", "3", "C", "B", "A", "WITHSCORES"],
-        &["ZINTER", "3", "A", "B", "C", "WITHSCORES"],
-        &["ZINTER", "3", "A", "C", "B", "WITHSCORES"],
-        &["ZADD", "S1", "1e16", "m"],
-        &["ZADD", "S2", "1", "m"],
-        &["ZADD", "S3", "1", "m"],
-        &["ZUNION", "3", "S1", "S2", "S3", "WITHSCORES"],
-        &["ZUNION", "3", "S3", "S2", "S1", "WITHSCORES"],
-        &["ZINTER", "3", "S2", "S1", "S3", "WITHSCORES"],
-        &["ZINTER", "3", "S2", "S3", "S1", "WITHSCORES"],
-        &["ZINTERSTORE", "S4", "3", "S3", "S2", "S1"],
-        &["ZSCORE", "S4", "m"],
-        &["ZADD", "D", "1", "m"],
-        &[
-            "ZUNION",
-            "4",
-            "A",
-            "D",
-            "B",
-            "C",
-            "WEIGHTS",
-            "1",
-            "1e-16",
-            "1",
-            "2",
-            "WITHSCORES",
-        ],
-        &["ZADD", "P", "inf", "m", "-inf", "n", "0", "o"],
-        &["ZADD", "Q", "-inf", "m", "inf", "n", "5", "o"],
-        &["ZUNION", "2", "P", "Q", "WITHSCORES"],
-        &["ZINTER", "2", "P", "Q", "WITHSCORES"],
-        &["ZUNION", "2", "P", "Q", "WEIGHTS", "0", "1", "WITHSCORES"],
-        &[
-            "ZUNION",
-            "2",
-            "P",
-            "Q",
-            "WEIGHTS",
-            "0",
-            "0",
-            "AGGREGATE",
-            "MIN",
-            "WITHSCORES",
-        ],
-        &[
-            "ZINTER",
-            "2",
-            "P",
-            "Q",
-            "WEIGHTS",
-            "1",
-            "0",
-            "AGGREGATE",
-            "MIN",
-            "WITHSCORES",
-        ],
-        &[
-            "ZINTER",
-            "2",
-            "P",
-            "Q",
-            "WEIGHTS",
-            "1",
-            "0",
-            "AGGREGATE",
-            "MAX",
-            "WITHSCORES",
-        ],
-        &["ZINTER", "2", "P", "Q", "WEIGHTS", "1", "0", "WITHSCORES"],
-        &[
-            "ZUNION",
-            "2",
-            "P",
-            "Q",
-            "WEIGHTS",
-            "inf",
-            "-inf",
-            "WITHSCORES",
-        ],
-        &["ZUNION", "1", "A", "WEIGHTS", "0x10", "WITHSCORES"],
-        &["ZUNION", "1", "A", "WEIGHTS", " 1"],
-        &["ZUNION", "1", "A", "WEIGHTS", "1e999"],
-    ]);
-}
-
-#[test]
-fn large_sets_cross_the_listpack_limits() {
-    let mut d = Diff::new();
-    let cmd = big_zadd("z", 128);
-    run_owned(&mut d, &cmd);
-    d.same_encoding("z");
-    d.all(&[&["ZADD", "z", "3", "member:005"]]);
-    d.same_encoding("z");
-    d.all(&[&["ZADD", "z", "3", "one-more"]]);
-    d.same_encoding("z");
-    let long = "y".repeat(65);
-    d.all(&[
-        &["ZADD", "long", "1", "a"],
-        &["ZADD", "long", "1", &long],
-        &["ZREM", "long", &long],
-    ]);
-    d.same_encoding("long");
-    let cmd = big_zadd("big", 300);
-    run_owned(&mut d, &cmd);
-    d.all(&[
-        &["ZCARD", "big"],
-        &["ZRANGE", "big", "0", "-1", "WITHSCORES"],
-        &["ZRANGE", "big", "100", "120", "REV", "WITHSCORES"],
-        &[
-            "ZRANGEBYSCORE",
-            "big",
-            "(3",
-            "5",
-            "WITHSCORES",
-            "LIMIT",
-            "3",
-            "20",
-        ],
-        &[
-            "ZREVRANGEBYSCORE",
-            "big",
-            "5",
-            "(3",
-            "WITHSCORES",
-            "LIMIT",
-            "3",
-            "20",
-        ],
-        &["ZCOUNT", "big", "(3", "5"],
-        &["ZRANK", "big", "member:150"],
-        &["ZREVRANK", "big", "member:150"],
-        &["ZSCORE", "big", "member:150"],
-        &["ZREMRANGEBYRANK", "big", "10", "20"],
-        &["ZREMRANGEBYSCORE", "big", "4", "(6"],
-        &["ZPOPMIN", "big", "5"],
-        &["ZPOPMAX", "big", "5"],
-        &["ZMPOP", "1", "big", "MAX", "COUNT", "3"],
-        &["ZINTERCARD", "2", "big", "z"],
-        &["ZINTERCARD", "2", "big", "z", "LIMIT", "10"],
-        &["ZUNIONSTORE", "u", "2", "big", "z"],
-        &["ZINTERSTORE", "i", "2", "big", "z"],
-        &["ZDIFFSTORE", "df", "2", "big", "z"],
-        &["ZRANGE", "u", "0", "-1", "WITHSCORES"],
-        &["ZRANGE", "i", "0", "-1", "WITHSCORES"],
-        &["ZRANGE", "df", "0", "-1", "WITHSCORES"],
-        &["ZRANDMEMBER", "big", "1000", "WITHSCORES"],
-    ]);
-    for k in ["big", "u", "i", "df"] {
-        d.same_encoding(k);
-    }
-    // Lex on a large set whose scores are equal.
-    let mut cmd = vec!["ZADD".to_string(), "lex".to_string()];
-    for i in 0..200 {
-        cmd.push("0".to_string());
-        cmd.push(format!("{:x}", i * 7919 % 1000));
-    }
-    run_owned(&mut d, &cmd);
-    d.same_encoding("lex");
-    d.all(&[
-        &["ZLEXCOUNT", "lex", "[1", "(5"],
-        &["ZRANGEBYLEX", "lex", "[1", "(5", "LIMIT", "3", "10"],
-        &["ZREVRANGEBYLEX", "lex", "(5", "[1", "LIMIT", "3", "10"],
-        &["ZRANGEBYLEX", "lex", "-", "+"],
-        &["ZREMRANGEBYLEX", "lex", "[3", "[4"],
-        &["ZLEXCOUNT", "lex", "-", "+"],
-    ]);
-}
-
-#[test]
-fn zscan() {
-    let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.all(&[
-        &[
-            "ZADD",
-            "z",
-            "1.1",
-            "a",
-            "1e20",
-            "b",
-            "3",
-            "c",
-            "123456789012345678",
-            "d",
-            "-1e-5",
-            "e",
-        ],
-        &[
-            "ZADD",
-            "z",
-            "4611686018427387904",
-            "f",
-            "4611686018427388928",
-            "g",
-            "-0",
-            "h",
-            "-inf",
-            "i",
-        ],
-        &[
-            "ZADD",
-            "z",
-            "-4611686018427387904",
-            "j",
-            "-4611686018427388928",
-            "k",
-            "0.5",
-            "l",
-        ],
-        &["ZSCAN", "z", "0"],
-        &["ZSCAN", "z", "0", "MATCH", "[a-c]"],
-        &["ZSCAN", "z", "0", "COUNT", "1"],
-        &["ZSCAN", "z", "5"],
-        &["ZSCAN", "z", "-1"],
-        &["ZSCAN", "z", ""],
-        &["ZSCAN", "z", "x"],
-        &["ZSCAN", "z", " 0"],
-        &["ZSCAN", "z", "18446744073709551616"],
-        &["ZSCAN", "z", "0", "COUNT", "0"],
-        &["ZSCAN", "z", "0", "COUNT", "x"],
-        &["ZSCAN", "z", "0", "MATCH"],
-        &["ZSCAN", "z", "0", "TYPE", "zset"],
-        &["ZSCAN", "z", "0", "NOVALUES"],
-        &["ZSCAN", "nokey", "0"],
-        &["ZSCAN", "nokey", "0", "COUNT", "0"],
-        &["ZSCAN", "nokey", "x"],
-        &["ZSCAN", "str", "0"],
-        &["ZSCAN", "str", "0", "COUNT", "0"],
-    ]);
-    d.check3(&["ZSCAN", "z", "0"]);
-    // A large set: cursors differ, a full iteration returns every member.
-    let long = "x".repeat(70);
-    d.all(&[&["ZADD", "z", "1", &long]]);
-    let cmd = big_zadd("big", 300);
-    run_owned(&mut d, &cmd);
-    for key in ["z", "big"] {
-        for opts in [
-            &[][..],
-            &["COUNT", "7"],
-            &["MATCH", "member:1*"],
-            &["MATCH", "*", "COUNT", "1000"],
-        ] {
-            assert_eq!(
-                full_scan_keel(&mut d, key, opts),
-                full_scan_redis(&mut d, key, opts)
-            );
-        }
-    }
-}
-
-/// (member, score text) pairs of ZSCAN replies.
-type ScanItems = Vec<(Vec<u8>, Vec<u8>)>;
-
-fn scan_page(f: &Frame) -> (u64, ScanItems) {
-    let Frame::Array(parts) = f else {
-        panic!("bad ZSCAN reply {f:?}")
-    };
-    let (Frame::Bulk(cursor), Frame::Array(items)) = (&parts[0], &parts[1]) else {
-        panic!("bad ZSCAN reply {f:?}")
-    };
-    let cursor = std::str::from_utf8(cursor).unwrap().parse().unwrap();
-    let items = items
-        .chunks(2)
-        .map(|p| match p {
-            [Frame::Bulk(m), Frame::Bulk(s)] => (m.to_vec(), s.to_vec()),
-            _ => panic!("bad ZSCAN pair {p:?}"),
-        })
-        .collect();
-    (cursor, items)
-}
-
-fn full_scan(mut run: impl FnMut(&[String]) -> Frame, key: &str, opts: &[&str]) -> ScanItems {
-    let mut cursor = 0u64;
-    let mut all = Vec::new();
-    loop {
-        let mut cmd = vec!["ZSCAN".to_string(), key.to_string(), cursor.to_string()];
-        cmd.extend(opts.iter().map(|o| o.to_string()));
-        let (next, items) = scan_page(&run(&cmd));
-        all.extend(items);
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    all.sort();
-    all.dedup();
-    all
-}
-
-fn full_scan_keel(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
-    full_scan(
-        |cmd| {
-            let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
-            d.keel.run(&refs)
-        },
-        key,
-        opts,
-    )
-}
-
-fn full_scan_redis(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
-    full_scan(|cmd| d.r2.run(cmd), key, opts)
-}
-
-#[test]
-fn arity_errors() {
-    let mut d = Diff::new();
-    d.all(&[
-        &["ZADD", "z", "1"],
-        &["ZINCRBY", "z", "1"],
-        &["ZREM", "z"],
-        &["ZCARD"],
-        &["ZCARD", "z", "x"],
-        &["ZCOUNT", "z", "1"],
-        &["ZLEXCOUNT", "z", "-"],
-        &["ZSCORE", "z"],
-        &["ZMSCORE", "z"],
-        &["ZRANK", "z"],
-        &["ZREVRANK", "z", "a", "b"],
-        &["ZRANGE", "z", "0"],
-        &["ZRANGESTORE", "d", "z", "0"],
-        &["ZREVRANGE", "z", "0"],
-        &["ZRANGEBYSCORE", "z", "0"],
-        &["ZREVRANGEBYSCORE", "z", "0"],
-        &["ZRANGEBYLEX", "z", "-"],
-        &["ZREVRANGEBYLEX", "z", "-"],
-        &["ZREMRANGEBYRANK", "z", "0"],
-        &["ZREMRANGEBYSCORE", "z", "0"],
-        &["ZREMRANGEBYLEX", "z", "-"],
-        &["ZPOPMIN"],
-        &["ZPOPMAX"],
-        &["ZMPOP", "1", "z"],
-        &["BZPOPMIN", "z"],
-        &["BZPOPMAX", "z"],
-        &["BZMPOP", "0", "1", "z"],
-        &["ZRANDMEMBER"],
-        &["ZUNION", "1"],
-        &["ZINTER", "1"],
-        &["ZDIFF", "1"],
-        &["ZUNIONSTORE", "d", "1"],
-        &["ZINTERSTORE", "d", "1"],
-        &["ZDIFFSTORE", "d", "1"],
-        &["ZINTERCARD", "1"],
-        &["ZSCAN", "z"],
-    ]);
-}
-
-/// Random command sequences from the testkit generator, several seeds.
-#[test]
-fn random_commands_match_redis() {
-    let mut d = Diff::new();
-    let (mut errors, mut total, mut nonempty_ranges, mut on_large) = (0, 0, 0, 0);
-    let (mut large_keys, mut large_lex) = (0, 0);
-    for seed in 1..=40u64 {
-        d.keel = Harness::new();
-        d.r2.run(&["FLUSHALL"]);
-        let mut g = Gen::new(seed);
-        for i in 0..500 {
-            let cmd: Vec<Bytes> = gen_zset::command(&mut g)
-                .into_iter()
-                .map(Bytes::from)
-                .collect();
-            let resp3 = i % 5 == 4;
-            if cmd
-                .iter()
-                .skip(1)
-                .any(|k| d.encoding(k) == Some("skiplist"))
-            {
-                on_large += 1;
-            }
-            let name = cmd[0].to_ascii_uppercase();
-            let context = || {
-                format!(
-                    "seed {seed}, command #{i}: {:?}",
-                    cmd.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                )
-            };
-            match name.as_slice() {
-                b"ZRANDMEMBER" => {
-                    let ours = d.keel.run_bytes(&cmd, resp3);
-                    let theirs = if resp3 {
-                        d.r3.run(&cmd)
-                    } else {
-                        d.r2.run(&cmd)
-                    };
-                    assert_eq!(shape(&ours), shape(&theirs), "{}", context());
-                }
-                b"ZSCAN" if d.encoding(&cmd[1]) == Some("skiplist") => {
-                    let key = String::from_utf8_lossy(&cmd[1]).into_owned();
-                    let opts: Vec<String> = cmd[3..]
-                        .iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect();
-                    let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
-                    assert_eq!(
-                        full_scan_keel(&mut d, &key, &opts),
-                        full_scan_redis(&mut d, &key, &opts),
-                        "{}",
-                        context()
-                    );
-                }
-                _ => {
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        d.check_bytes(&cmd, resp3)
-                    }));
-                    match result {
-                        Err(_) => panic!("mismatch at {}", context()),
-                        Ok(Frame::Error(_)) => errors += 1,
-                        Ok(Frame::Array(items)) if !items.is_empty() => nonempty_ranges += 1,
-                        Ok(_) => {}
-                    }
-                    total += 1;
-                }
-            }
-        }
-        // Every key ends with the same encoding and content.
-        for key in ["k0", "k1", "k2", "k3", "k4", "k5", "lex0", "lex1"] {
-            d.same_encoding(key);
-            if d.encoding(key.as_bytes()) == Some("skiplist") {
-                large_keys += 1;
-                if key.starts_with("lex") {
-                    large_lex += 1;
-                }
-            }
-            d.check(&["ZRANGE", key, "0", "-1", "WITHSCORES"]);
-        }
-    }
-    eprintln!(
-        "{total} compared replies: {errors} errors, {nonempty_ranges} non-empty arrays, \
-         {on_large} commands on skiplist-encoded keys; {large_keys} keys ended in the skiplist \
-         encoding"
-    );
-    assert!(on_large * 10 > total, "too few commands on large sets");
-    // The generator must exercise real work, not just errors.
-    assert!(errors * 3 < total, "too many errors: {errors}/{total}");
-    assert!(nonempty_ranges * 10 > total, "too few non-empty replies");
-    assert!(large_keys >= 3, "sets rarely cross the listpack limits");
-    assert!(large_lex >= 3, "lex sets rarely cross the listpack limits");
-}
-
-/// Arity, flags, key positions and ACL categories as COMMAND INFO reports
-/// them.
-#[test]
-fn command_info_matches() {
-    let server = RedisServer::start();
-    let mut r = server.connect();
-    for spec in super::COMMANDS {
-        let Frame::Array(info) = r.run(&["COMMAND", "INFO", spec.name]) else {
-            panic!("no COMMAND INFO for {}", spec.name)
-        };
-        let Some(Frame::Array(info)) = info.into_iter().next() else {
-            panic!("unknown to redis: {}", spec.name)
-        };
-        let text = |f: &Frame| match f {
-            Frame::Simple(s) => s.clone(),
-            Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-            other => panic!("unexpected {other:?}"),
-        };
-        let names = |f: &Frame| -> Vec<String> {
-            let Frame::Array(items) = f else { panic!() };
-            let mut v: Vec<String> = items.iter().map(text).collect();
-            v.sort();
-            v
-        };
-        assert_eq!(
-            info[1],
-            Frame::Integer(spec.arity.into()),
-            "{} arity",
-            spec.name
-        );
-        let mut ours: Vec<String> = spec.flag_names().iter().map(|s| s.to_string()).collect();
-        ours.sort();
-        assert_eq!(names(&info[2]), ours, "{} flags", spec.name);
-        assert_eq!(
-            (&info[3], &info[4], &info[5]),
-            (
-                &Frame::Integer(spec.first_key.into()),
-                &Frame::Integer(spec.last_key.into()),
-                &Frame::Integer(spec.step.into())
-            ),
-            "{} key positions",
-            spec.name
-        );
-        let mut cats: Vec<String> = spec
-            .acl_categories()
-            .iter()
-            .map(|c| format!("@{c}"))
-            .collect();
-        cats.sort();
-        assert_eq!(names(&info[6]), cats, "{} ACL categories", spec.name);
-    }
-}
-
-/// Key extraction agrees with COMMAND GETKEYS, including its errors.
-#[test]
-fn command_getkeys_matches() {
-    let server = RedisServer::start();
-    let mut r = server.connect();
-    let cases: &[&[&str]] = &[
-        &["ZADD", "k", "1", "a"],
-        &["ZRANGESTORE", "d", "s", "0", "1"],
-        &["BZPOPMIN", "a", "b", "c", "0"],
-        &["BZPOPMAX", "a", "0"],
-        &["ZUNION", "2", "a", "b", "WITHSCORES"],
-        &["ZINTER", "1", "a"],
-        &["ZDIFF", "3", "a", "b", "c"],
-        &["ZINTERCARD", "2", "a", "b", "LIMIT", "3"],
-        &["ZUNIONSTORE", "d", "2", "a", "b"],
-        &["ZINTERSTORE", "d", "1", "a", "WEIGHTS", "2"],
-        &["ZDIFFSTORE", "d", "2", "a", "b"],
-        &["ZMPOP", "2", "a", "b", "MIN"],
-        &["BZMPOP", "1", "2", "a", "b", "MAX", "COUNT", "2"],
-        &["ZUNION", "0", "a"],
-        &["ZUNION", "3", "a", "b"],
-        &["ZUNION", "x", "a"],
-        &["ZUNIONSTORE", "d", "3", "a"],
-        &["ZMPOP", "0", "a", "MIN"],
-        &["ZMPOP", "3", "a", "MIN"],
-        &["BZMPOP", "0", "x", "a", "MIN"],
-    ];
-    for cmd in cases {
-        let mut getkeys = vec!["COMMAND", "GETKEYS"];
-        getkeys.extend_from_slice(cmd);
-        let theirs = r.run(&getkeys);
-        let a = bytes_args(cmd);
-        let ours = crate::table::resolve(&a)
-            .and_then(|spec| spec.key_positions(&a))
-            .map(|keys| {
-                Frame::Array(
-                    keys.into_iter()
-                        .map(|i| Frame::bulk(a[i].clone()))
-                        .collect(),
-                )
-            })
-            .unwrap_or_else(|e| Frame::Error(e.to_string()));
-        assert_eq!(ours, theirs, "{cmd:?}");
-    }
-}
-
-/// Binary-safe members, and C-string parsing that stops at a NUL byte.
-#[test]
-fn binary_members_and_nul_bytes() {
-    let mut d = Diff::new();
-    let b = |parts: &[&[u8]]| -> Vec<Bytes> {
-        parts.iter().map(|p| Bytes::copy_from_slice(p)).collect()
-    };
-    for cmd in [
-        b(&[
-            b"ZADD",
-            b"z",
-            b"1",
-            b"a\x00b",
-            b"2",
-            b"\xff\xfe",
-            b"3",
-            b"\r\n",
-            b"0",
-            b"",
-            b"1",
-            b"a",
-        ]),
-        b(&[b"ZRANGE", b"z", b"0", b"-1", b"WITHSCORES"]),
-        b(&[b"ZSCORE", b"z", b"a\x00b"]),
-        b(&[b"ZRANK", b"z", b"\xff\xfe"]),
-        b(&[b"ZSCAN", b"z", b"0", b"MATCH", b"a*"]),
-        b(&[b"ZSCAN", b"z", b"1\x00x"]),
-        b(&[
-            b"ZADD", b"l", b"0", b"a\x00b", b"0", b"a", b"0", b"a\x00", b"0", b"b", b"0", b"\xff",
-        ]),
-        b(&[b"ZRANGEBYLEX", b"l", b"[a\x00", b"+"]),
-        b(&[b"ZRANGEBYLEX", b"l", b"(a\x00", b"[\xff"]),
-        b(&[b"ZRANGEBYLEX", b"l", b"-\x00junk", b"+\x00junk"]),
-        b(&[b"ZLEXCOUNT", b"l", b"-\x00", b"(b"]),
-        b(&[b"ZRANGEBYSCORE", b"z", b"1\x00junk", b"(3\x00"]),
-        b(&[b"ZCOUNT", b"z", b"\x00", b"2"]),
-        b(&[b"ZADD", b"z", b"1\x00", b"x"]),
-        b(&[b"ZINCRBY", b"z", b"1\x00", b"x"]),
-        b(&[b"ZUNION", b"1", b"z", b"WEIGHTS", b"2\x00"]),
-        b(&[b"ZREM", b"z", b"a\x00b", b"a"]),
-        b(&[b"ZRANGE", b"z", b"0", b"-1"]),
-    ] {
-        d.check_bytes(&cmd, false);
-    }
-}
-
-/// The shared helper works for this family too (RESP2 only, no setup).
-#[test]
-fn shared_helper_sequence() {
-    crate::testing::assert_same_replies(
-        &[
-            &["ZADD", "z", "1", "one", "2", "two", "3", "three"],
-            &["ZRANGE", "z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
-            &["ZREVRANGE", "z", "0", "-1"],
-            &["ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "0.1"],
-            &["ZRANGE", "u", "0", "-1", "WITHSCORES"],
-            &["ZPOPMAX", "u", "2"],
-            &["ZRANDMEMBER", "u", "-3"],
-        ],
-        |_| false,
-    );
 }
