@@ -444,3 +444,52 @@ fn shared_helper_sequence() {
         |_| false,
     );
 }
+
+/// C `strtod` corner cases in strict (ZADD) and lenient (range) parsing.
+#[test]
+fn float_syntax_corners() {
+    let mut d = Diff::new();
+    let inputs = [
+        "0x1p-1074",
+        "0x1.fffffffffffffp1023",
+        "0x1p1024",
+        "0X1P3",
+        "-0x10",
+        "0x.8",
+        "0x",
+        "0x1p",
+        "0x1p+",
+        "1e",
+        "1e+",
+        ".",
+        "-.5",
+        "+.5e1",
+        "1_0",
+        "١",
+        "infinity",
+        "-INFINITY",
+        "infinit",
+        "nan(1)",
+        "+nan",
+        "1e-320",
+        "2.4703282292062328e-324",
+        "2.4703282292062327e-324",
+        "1.7976931348623157e308",
+        "1.7976931348623159e308",
+        "00012",
+        "\t1",
+        "1\t",
+        "\x0b1",
+        "123456789012345678901234567890",
+        "0.1e-999999999999",
+        "9e999999999999",
+    ];
+    for (i, s) in inputs.iter().enumerate() {
+        let member = format!("m{i}");
+        d.check(&["ZADD", "z", s, &member]);
+        d.check(&["ZSCORE", "z", &member]);
+        d.check(&["ZCOUNT", "z", s, "+inf"]);
+        d.check(&["ZCOUNT", "z", &format!("({s}"), "+inf"]);
+        d.check(&["ZUNION", "1", "z", "WEIGHTS", s, "WITHSCORES"]);
+    }
+}
