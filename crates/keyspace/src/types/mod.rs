@@ -16,14 +16,9 @@ mod zset;
 pub use hash::Hash;
 pub use list::List;
 pub use packed::Packed;
-<<<<<<< HEAD
 pub use set::{Member, Set};
-pub use zset::SortedSet;
-=======
-pub use set::Set;
 pub(crate) use zset::cmp_entry;
 pub use zset::{LexBound, LexRange, ScoreRange, Skiplist, SortedSet};
->>>>>>> fam-zsets
 
 /// Hash-table with insertion-ordered, index-addressable entries.
 pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;

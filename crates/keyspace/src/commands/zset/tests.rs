@@ -5,7 +5,7 @@ use resp::{Frame, Reply};
 
 use crate::testing::Harness;
 use crate::types::SortedSet;
-use crate::{table, Blob, BlockRequest, Op, Value};
+use crate::{table, Blob, BlockRequest, Op, TimeoutReply, Value};
 
 fn args(cmd: &[&str]) -> Vec<Bytes> {
     cmd.iter()
@@ -54,6 +54,7 @@ fn blocking_pops_block_only_when_nothing_is_there() {
         Some(BlockRequest {
             keys: vec![(0, Blob::from_slice(b"a")), (0, Blob::from_slice(b"b"))],
             timeout_ms: 1500,
+            timeout_reply: TimeoutReply::NullArray,
         })
     );
     let (blocked, _) = apply(&mut h, &["BZMPOP", "0", "2", "x", "y", "MAX", "COUNT", "3"]);
@@ -62,6 +63,7 @@ fn blocking_pops_block_only_when_nothing_is_there() {
         Some(BlockRequest {
             keys: vec![(0, Blob::from_slice(b"x")), (0, Blob::from_slice(b"y"))],
             timeout_ms: 0,
+            timeout_reply: TimeoutReply::NullArray,
         })
     );
     assert_eq!(
