@@ -1,6 +1,7 @@
 //! The `keel` binary: the server (default), an interactive client, and
 //! (as they arrive) the offline checker and the benchmark.
 
+mod check;
 mod cli;
 mod serve;
 
@@ -22,6 +23,8 @@ enum Command {
     Server(serve::ServerArgs),
     /// Interactive client, like redis-cli.
     Cli(cli::CliArgs),
+    /// Verify a data directory offline (exit status 1 on damage).
+    Check(check::CheckArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,11 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Server(server)) => serve::run(server),
         None => serve::run(args.server),
         Some(Command::Cli(cli)) => cli::run(cli),
+        Some(Command::Check(check)) => {
+            if !check::run(check)? {
+                std::process::exit(1);
+            }
+            Ok(())
+        }
     }
 }

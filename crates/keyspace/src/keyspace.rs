@@ -9,7 +9,7 @@ use crate::watch::Watches;
 use crate::{Blob, BlockRequest, CmdError, Ctx, Db, Op};
 
 /// What applying one [`Op`] produced besides its reply.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyOutcome {
     /// A blocking command found nothing: the client waits (no reply was
     /// written).
