@@ -7,14 +7,14 @@ use bytes::Bytes;
 use keyspace::{Blob, Keyspace};
 use resp::Reply;
 
-use crate::types::{Request, Response};
+use crate::types::{BatchResponse, ClientBatch, Request, Response};
 
-/// Told about every applied request while the keyspace is still locked, so
-/// it can act before the next request is applied (e.g. park a client whose
-/// command blocked, wake clients waiting for keys that became ready).
+/// Told about every applied client batch while the keyspace is still
+/// locked, so it can act before anything else is applied (e.g. park a client
+/// whose command blocked, wake clients waiting for keys that became ready).
 pub trait ApplyObserver: Send + Sync + 'static {
     /// `ready` lists the keys that received elements while applying.
-    fn applied(&self, request: &Request, response: &Response, ready: Vec<(usize, Blob)>);
+    fn applied(&self, batch: &ClientBatch, response: &BatchResponse, ready: Vec<(usize, Blob)>);
 }
 
 /// An observer that ignores everything (tests, tools).
@@ -22,38 +22,43 @@ pub trait ApplyObserver: Send + Sync + 'static {
 pub struct NoObserver;
 
 impl ApplyObserver for NoObserver {
-    fn applied(&self, _: &Request, _: &Response, _: Vec<(usize, Blob)>) {}
+    fn applied(&self, _: &ClientBatch, _: &BatchResponse, _: Vec<(usize, Blob)>) {}
 }
 
 /// Shared handle to an observer.
 pub type Observer = Arc<dyn ApplyObserver>;
 
-/// Applies every op of `request` in order with the request's clock and
-/// seed, then tells `observer`. Deterministic: the same keyspace and
-/// request give the same state and response on every replica.
+/// Applies every batch of `request` in order, every op with the request's
+/// clock and a seed derived from the request's seed and the op's position,
+/// telling `observer` after each batch. Deterministic: the same keyspace
+/// and request give the same state and response on every replica.
 pub fn apply_request(
     ks: &mut Keyspace,
     request: &Request,
     observer: &dyn ApplyObserver,
 ) -> Response {
     ks.set_ready_tracking(true);
-    let mut reply = Reply::new(request.resp3);
-    let mut ends = Vec::with_capacity(request.ops.len());
-    let mut outcomes = Vec::with_capacity(request.ops.len());
-    for (i, op) in request.ops.iter().enumerate() {
-        outcomes.push(ks.apply(
-            op,
-            request.now_ms,
-            request.seed.wrapping_add(i as u64),
-            &mut reply,
-        ));
-        ends.push(reply.len());
-    }
-    let response = Response {
-        reply: Bytes::from(reply.take()),
-        ends,
-        outcomes,
-    };
-    observer.applied(request, &response, ks.take_ready());
-    response
+    let mut seed = request.seed;
+    let batches = request
+        .batches
+        .iter()
+        .map(|batch| {
+            let mut reply = Reply::new(batch.resp3);
+            let mut ends = Vec::with_capacity(batch.ops.len());
+            let mut outcomes = Vec::with_capacity(batch.ops.len());
+            for op in &batch.ops {
+                outcomes.push(ks.apply(op, request.now_ms, seed, &mut reply));
+                seed = seed.wrapping_add(1);
+                ends.push(reply.len());
+            }
+            let response = BatchResponse {
+                reply: Bytes::from(reply.take()),
+                ends,
+                outcomes,
+            };
+            observer.applied(batch, &response, ks.take_ready());
+            response
+        })
+        .collect();
+    Response { batches }
 }

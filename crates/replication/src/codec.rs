@@ -8,7 +8,8 @@
 //! |-------------|-----------------------------------------------------------------------|
 //! | log id      | term varint, leader node varint, index varint                         |
 //! | entry       | version (1), log id, payload tag (0 blank, 1 normal, 2 membership), payload |
-//! | normal      | now_ms varint, seed u64 LE, resp3 u8, origin (0, or 1 + node varint + ticket varint), op count varint, ops ([`keyspace::Op::encode`]) |
+//! | normal      | now_ms varint, seed u64 LE, batch count varint, batches |
+//! | batch       | resp3 u8, origin (0, or 1 + node varint + ticket varint), op count varint, ops ([`keyspace::Op::encode`]) |
 //! | membership  | config count varint, per config: id count varint + ids; node count varint, per node: id varint + address bytes |
 //! | vote        | version (1), term varint, node varint, committed u8                   |
 //! | snapshot meta | version (1), has last log id u8 (+ log id), has membership log id u8 (+ log id), membership, snapshot id bytes |
@@ -20,7 +21,9 @@ use keyspace::codec::{CodecError, Reader, Writer};
 use keyspace::Op;
 use openraft::{CommittedLeaderId, EntryPayload, Membership};
 
-use crate::types::{Entry, LogId, Node, NodeId, Request, SnapshotMeta, StoredMembership, Vote};
+use crate::types::{
+    ClientBatch, Entry, LogId, Node, NodeId, Request, SnapshotMeta, StoredMembership, Vote,
+};
 
 const VERSION: u8 = 1;
 const BLANK: u8 = 0;
@@ -61,28 +64,24 @@ pub fn decode_entry(bytes: &Bytes) -> Result<Entry, CodecError> {
     Ok(Entry { log_id, payload })
 }
 
-/// Encodes a request (the payload of a normal entry).
-pub fn encode_request(request: &Request) -> Vec<u8> {
-    let mut w = Writer::new();
-    put_request(&mut w, request);
-    w.buf
-}
-
 fn put_request(w: &mut Writer, request: &Request) {
     w.varint(request.now_ms);
     w.buf.extend_from_slice(&request.seed.to_le_bytes());
-    w.u8(u8::from(request.resp3));
-    match request.origin {
-        None => w.u8(0),
-        Some((node, ticket)) => {
-            w.u8(1);
-            w.varint(node);
-            w.varint(ticket);
+    w.varint(request.batches.len() as u64);
+    for batch in &request.batches {
+        w.u8(u8::from(batch.resp3));
+        match batch.origin {
+            None => w.u8(0),
+            Some((node, ticket)) => {
+                w.u8(1);
+                w.varint(node);
+                w.varint(ticket);
+            }
         }
-    }
-    w.varint(request.ops.len() as u64);
-    for op in &request.ops {
-        op.encode(&mut w.buf);
+        w.varint(batch.ops.len() as u64);
+        for op in &batch.ops {
+            op.encode(&mut w.buf);
+        }
     }
 }
 
@@ -93,11 +92,24 @@ fn get_request(r: &mut Reader<'_>, whole: &Bytes) -> Result<Request, CodecError>
     for byte in &mut seed {
         *byte = r.u8()?;
     }
+    let count = r.count()?;
+    let mut batches = Vec::with_capacity(count);
+    for _ in 0..count {
+        batches.push(get_batch(r, whole)?);
+    }
+    Ok(Request {
+        now_ms,
+        seed: u64::from_le_bytes(seed),
+        batches,
+    })
+}
+
+fn get_batch(r: &mut Reader<'_>, whole: &Bytes) -> Result<ClientBatch, CodecError> {
     let resp3 = r.u8()? != 0;
     let origin = match r.u8()? {
         0 => None,
         1 => Some((r.varint()?, r.varint()?)),
-        _ => return Err(CodecError("bad request origin")),
+        _ => return Err(CodecError("bad batch origin")),
     };
     let count = r.count()?;
     let mut rest = whole.slice(whole.len() - r.remaining()..);
@@ -106,13 +118,7 @@ fn get_request(r: &mut Reader<'_>, whole: &Bytes) -> Result<Request, CodecError>
         ops.push(Op::decode(&mut rest).map_err(|_| CodecError("malformed op"))?);
     }
     r.skip(r.remaining() - rest.len())?;
-    Ok(Request {
-        now_ms,
-        seed: u64::from_le_bytes(seed),
-        resp3,
-        ops,
-        origin,
-    })
+    Ok(ClientBatch { resp3, ops, origin })
 }
 
 /// Encodes a log id (also used as the WAL's purge-point data).
@@ -285,16 +291,25 @@ mod tests {
             .prop_map(|(now_ms, seed, resp3, origin, commands)| Request {
                 now_ms,
                 seed,
-                resp3,
-                origin,
-                ops: commands
-                    .into_iter()
-                    .map(|args| Op::Command {
-                        db: 3,
+                batches: vec![
+                    ClientBatch {
                         resp3,
-                        args: args.into_iter().map(Bytes::from).collect(),
-                    })
-                    .collect(),
+                        origin,
+                        ops: commands
+                            .into_iter()
+                            .map(|args| Op::Command {
+                                db: 3,
+                                resp3,
+                                args: args.into_iter().map(Bytes::from).collect(),
+                            })
+                            .collect(),
+                    },
+                    ClientBatch {
+                        resp3: !resp3,
+                        origin: None,
+                        ops: Vec::new(),
+                    },
+                ],
             })
     }
 

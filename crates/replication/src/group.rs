@@ -11,6 +11,7 @@ use openraft::error::{ClientWriteError, RaftError};
 use openraft::{ServerState, SnapshotPolicy};
 use parking_lot::RwLock;
 use storage::{Durability, GroupCommit, LogStats, Vfs, Wal, WalOptions, SNAPSHOT_DIR, WAL_DIR};
+use tokio::sync::{mpsc, oneshot};
 
 use crate::apply::Observer;
 use crate::error::{ReplicationError, WriteError};
@@ -18,7 +19,7 @@ use crate::log_store::LogStore;
 use crate::network::NoPeers;
 use crate::snapshot::Snapshots;
 use crate::state_machine::StateMachine;
-use crate::types::{Node, NodeId, Raft, Request, Response, StoredMembership};
+use crate::types::{BatchResponse, ClientBatch, Node, NodeId, Raft, Request, StoredMembership};
 
 /// The id of the only node of a single-node group.
 const SINGLE_NODE: NodeId = 1;
@@ -55,9 +56,19 @@ pub struct GroupStats {
     pub entries_since_snapshot: u64,
 }
 
+/// Most ops gathered into one log entry.
+const MAX_OPS_PER_ENTRY: usize = 8192;
+
+/// A client batch waiting to be proposed, and where its response goes.
+struct Pending {
+    batch: ClientBatch,
+    reply: oneshot::Sender<Result<BatchResponse, WriteError>>,
+}
+
 /// A Raft group this node is a member of (today: a group of one).
 pub struct Group {
     raft: Raft,
+    proposals: mpsc::UnboundedSender<Pending>,
     keyspace: Arc<RwLock<Keyspace>>,
     snapshots: Arc<Snapshots>,
     wal: Arc<GroupCommit>,
@@ -126,8 +137,11 @@ impl Group {
             config.snapshot_bytes,
         ))
         .abort_handle();
+        let (proposals, queue) = mpsc::unbounded_channel();
+        tokio::spawn(propose(raft.clone(), queue));
         Ok(Group {
             raft,
+            proposals,
             keyspace,
             snapshots,
             wal,
@@ -141,17 +155,20 @@ impl Group {
         &self.keyspace
     }
 
-    /// Proposes a request and returns its response once it is committed
-    /// (durable per the durability mode) and applied.
-    pub async fn write(&self, request: Request) -> Result<Response, WriteError> {
-        match self.raft.client_write(request).await {
-            Ok(response) => Ok(response.data),
-            Err(RaftError::APIError(ClientWriteError::ForwardToLeader(f))) => Err(
-                WriteError::Unavailable(format!("not the leader (leader: {:?})", f.leader_id)),
-            ),
-            Err(RaftError::APIError(e)) => Err(WriteError::Unavailable(e.to_string())),
-            Err(RaftError::Fatal(e)) => Err(WriteError::Unknown(e.to_string())),
-        }
+    /// Proposes a client batch and returns its response once it is
+    /// committed (durable per the durability mode) and applied.
+    ///
+    /// Batches are gathered while the previous log entry is being made
+    /// durable and proposed together as the next entry, so concurrent
+    /// clients share one append and one fsync.
+    pub async fn write(&self, batch: ClientBatch) -> Result<BatchResponse, WriteError> {
+        let (reply, response) = oneshot::channel();
+        self.proposals
+            .send(Pending { batch, reply })
+            .map_err(|_| WriteError::Unavailable("the group is shutting down".into()))?;
+        response
+            .await
+            .unwrap_or_else(|_| Err(WriteError::Unknown("the group stopped".into())))
     }
 
     /// Takes a snapshot now and waits until it is written.
@@ -210,6 +227,56 @@ impl Group {
             .map_err(|e| ReplicationError::Raft(e.to_string()))?;
         self.wal.sync()?;
         Ok(())
+    }
+}
+
+/// Proposes gathered client batches, one log entry at a time: while an
+/// entry is in flight (openraft appends and fsyncs one entry at a time),
+/// new batches queue up and all of them form the next entry. The leader
+/// stamps each entry with its clock and a seed.
+async fn propose(raft: Raft, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    while let Some(first) = queue.recv().await {
+        let mut ops = first.batch.ops.len();
+        let mut pending = vec![first];
+        while ops < MAX_OPS_PER_ENTRY {
+            match queue.try_recv() {
+                Ok(next) => {
+                    ops += next.batch.ops.len();
+                    pending.push(next);
+                }
+                Err(_) => break,
+            }
+        }
+        let (batches, replies): (Vec<_>, Vec<_>) =
+            pending.into_iter().map(|p| (p.batch, p.reply)).unzip();
+        let request = Request {
+            now_ms: unix_millis(),
+            seed: rand::random(),
+            batches,
+        };
+        match raft.client_write(request).await {
+            Ok(response) => {
+                for (reply, batch) in replies.into_iter().zip(response.data.batches) {
+                    let _ = reply.send(Ok(batch));
+                }
+            }
+            Err(e) => {
+                let error = write_error(e);
+                for reply in replies {
+                    let _ = reply.send(Err(error.clone()));
+                }
+            }
+        }
+    }
+}
+
+fn write_error(e: RaftError<NodeId, ClientWriteError<NodeId, Node>>) -> WriteError {
+    match e {
+        RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => {
+            WriteError::Unavailable(format!("not the leader (leader: {:?})", f.leader_id))
+        }
+        RaftError::APIError(e) => WriteError::Unavailable(e.to_string()),
+        RaftError::Fatal(e) => WriteError::Unknown(e.to_string()),
     }
 }
 
@@ -299,7 +366,11 @@ async fn snapshot_by_size(
 }
 
 fn unix_secs() -> u64 {
+    unix_millis() / 1000
+}
+
+fn unix_millis() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -3,8 +3,8 @@
 //! * [`LogStore`]: openraft's log storage over the `storage` crate's
 //!   segmented, checksummed, group-committed write-ahead log.
 //! * [`StateMachine`]: the `keyspace` as openraft's state machine; entries
-//!   carry [`Request`]s (batches of logged operations stamped with the
-//!   leader's clock and a seed) and [`apply_request`] applies them
+//!   carry [`Request`]s (the [`ClientBatch`]es of many connections, stamped
+//!   with the leader's clock and a seed) and [`apply_request`] applies them
 //!   deterministically.
 //! * [`snapshot`]: point-in-time snapshots taken while writes continue,
 //!   written as checksummed snapshot files; the log is purged up to them.
@@ -33,5 +33,8 @@ pub use group::{Group, GroupConfig, GroupStats};
 pub use log_store::{LogReader, LogStore};
 pub use network::NoPeers;
 pub use state_machine::StateMachine;
-pub use types::{Entry, LogId, NodeId, Raft, Request, Response, SnapshotData, TypeConfig};
+pub use types::{
+    BatchResponse, ClientBatch, Entry, LogId, NodeId, Raft, Request, Response, SnapshotData,
+    TypeConfig,
+};
 pub use verify::{verify_contents, ContentsReport};

@@ -38,8 +38,9 @@ pub type StoredMembership = openraft::StoredMembership<NodeId, Node>;
 /// openraft's storage error.
 pub type StorageError = openraft::StorageError<NodeId>;
 
-/// One batch of operations proposed by one connection (or by the server's
-/// own tasks), applied atomically in log order.
+/// One log entry's payload: the client batches the leader gathered while
+/// the previous entry was being made durable (proposal batching: one
+/// entry, one fsync, many clients).
 ///
 /// To ensure deterministic apply, the leader stamps the clock and the seed
 /// when it proposes: every replica applies with the same values.
@@ -47,21 +48,34 @@ pub type StorageError = openraft::StorageError<NodeId>;
 pub struct Request {
     /// Leader's wall clock when proposed, Unix milliseconds.
     pub now_ms: u64,
-    /// Seed of the deterministic random generator for this batch.
+    /// Seed of the deterministic random generator for this entry.
     pub seed: u64,
+    pub batches: Vec<ClientBatch>,
+}
+
+/// The consecutive write commands of one connection's pipeline (or one
+/// operation of the server's own tasks), applied atomically in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClientBatch {
     /// Protocol of the client the replies are for.
     pub resp3: bool,
     pub ops: Vec<Op>,
     /// The proposing node and a ticket local to it: lets the proposer's
-    /// state machine find the blocked client waiting on this entry (other
+    /// state machine find the blocked client waiting on this batch (other
     /// replicas ignore it).
     pub origin: Option<(NodeId, u64)>,
 }
 
-/// What applying a [`Request`] produced: the replies of all its ops,
-/// concatenated, with each op's end offset and outcome.
+/// What applying a [`Request`] produced, one response per client batch.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Response {
+    pub batches: Vec<BatchResponse>,
+}
+
+/// The replies of a client batch's ops, concatenated, with each op's end
+/// offset and outcome.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct BatchResponse {
     pub reply: Bytes,
     pub ends: Vec<usize>,
     pub outcomes: Vec<ApplyOutcome>,

@@ -55,7 +55,11 @@ pub fn verify_contents(
         }
         report.entries += 1;
         if let EntryPayload::Normal(request) = entry.payload {
-            report.ops += request.ops.len() as u64;
+            report.ops += request
+                .batches
+                .iter()
+                .map(|b| b.ops.len() as u64)
+                .sum::<u64>();
         }
         Ok(())
     })?;

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use keyspace::{Keyspace, Op};
-use replication::{apply_request, Group, GroupConfig, NoObserver, Request};
+use replication::{apply_request, ClientBatch, Group, GroupConfig, NoObserver, Request};
 use resp::Frame;
 use storage::{CrashMode, CrashVfs, Durability, StdVfs, Vfs};
 use testkit::gen::{families, Gen};
@@ -25,24 +25,27 @@ fn config(dir: &std::path::Path, vfs: Arc<dyn Vfs>) -> GroupConfig {
     }
 }
 
-fn request(now_ms: u64, db: usize, args: &[&str]) -> Request {
-    Request {
-        now_ms,
-        seed: now_ms,
-        resp3: false,
+fn request(db: usize, args: &[&str]) -> ClientBatch {
+    batch(
+        db,
+        false,
+        args.iter().map(|a| a.as_bytes().to_vec()).collect(),
+    )
+}
+
+fn batch(db: usize, resp3: bool, args: Vec<Vec<u8>>) -> ClientBatch {
+    ClientBatch {
+        resp3,
         ops: vec![Op::Command {
             db,
-            resp3: false,
-            args: args
-                .iter()
-                .map(|a| Bytes::copy_from_slice(a.as_bytes()))
-                .collect(),
+            resp3,
+            args: args.into_iter().map(Bytes::from).collect(),
         }],
         origin: None,
     }
 }
 
-fn reply(response: &replication::Response) -> Frame {
+fn reply(response: &replication::BatchResponse) -> Frame {
     resp::decode(&response.reply)
         .expect("valid reply")
         .expect("complete")
@@ -81,17 +84,17 @@ fn writes_survive_restart_with_ttls_and_databases() {
     let cfg = || config(dir.path(), StdVfs::shared());
     let (_, before) = with_group(&rt, cfg(), async |g| {
         let r = g
-            .write(request(1000, 0, &["SET", "a", "1"]))
+            .write(request(0, &["SET", "a", "1"]))
             .await
             .expect("write");
         assert_eq!(reply(&r), Frame::Simple("OK".into()));
-        g.write(request(1001, 3, &["RPUSH", "l", "x", "y"]))
+        g.write(request(3, &["RPUSH", "l", "x", "y"]))
             .await
             .expect("write");
-        g.write(request(1002, 0, &["PEXPIREAT", "a", &FAR.to_string()]))
+        g.write(request(0, &["PEXPIREAT", "a", &FAR.to_string()]))
             .await
             .expect("write");
-        g.write(request(1003, 15, &["ZADD", "z", "1.5", "m"]))
+        g.write(request(15, &["ZADD", "z", "1.5", "m"]))
             .await
             .expect("write");
     });
@@ -116,7 +119,6 @@ fn snapshot_then_more_writes_then_restarts_are_identical() {
         for i in 0..50 {
             let key = format!("k{i}");
             g.write(request(
-                1000 + i,
                 (i % 16) as usize,
                 &["SET", &key, "v", "PXAT", &FAR.to_string()],
             ))
@@ -126,7 +128,7 @@ fn snapshot_then_more_writes_then_restarts_are_identical() {
         g.snapshot().await.expect("snapshot");
         assert!(g.stats().snapshot_index.is_some());
         for i in 0..10 {
-            g.write(request(2000 + i, 1, &["INCR", "counter"]))
+            g.write(request(1, &["INCR", "counter"]))
                 .await
                 .expect("write");
         }
@@ -152,39 +154,24 @@ fn snapshot_then_more_writes_then_restarts_are_identical() {
 }
 
 /// Random commands of every family, applied through the group with a
-/// snapshot somewhere in the middle, give after a restart the same state
-/// as applying them directly.
+/// snapshot somewhere in the middle, give after a restart (snapshot + log
+/// replay) exactly the state the live group reached by applying them once.
 #[test]
 fn snapshot_plus_log_replay_equals_direct_apply() {
     let rt = runtime();
     for seed in 0..4u64 {
         let dir = tempfile::tempdir().expect("dir");
         let mut gen = Gen::new(seed);
-        let requests: Vec<Request> = (0..300u64)
+        let batches: Vec<ClientBatch> = (0..300u64)
             .map(|i| {
                 let (_, family) = families()[(i as usize + seed as usize) % families().len()];
-                let args = family(&mut gen);
-                Request {
-                    now_ms: 1_000_000 + i,
-                    seed: seed * 1000 + i,
-                    resp3: i % 2 == 0,
-                    ops: vec![Op::Command {
-                        db: (i % 3) as usize,
-                        resp3: i % 2 == 0,
-                        args: args.into_iter().map(Bytes::from).collect(),
-                    }],
-                    origin: None,
-                }
+                batch((i % 3) as usize, i % 2 == 0, family(&mut gen))
             })
             .collect();
-        let mut direct = Keyspace::new(16);
-        for r in &requests {
-            apply_request(&mut direct, r, &NoObserver);
-        }
         let snapshot_at = 50 + (seed as usize * 61) % 200;
-        with_group(&rt, config(dir.path(), StdVfs::shared()), async |g| {
-            for (i, r) in requests.iter().enumerate() {
-                g.write(r.clone()).await.expect("write");
+        let (_, live) = with_group(&rt, config(dir.path(), StdVfs::shared()), async |g| {
+            for (i, b) in batches.iter().enumerate() {
+                g.write(b.clone()).await.expect("write");
                 if i == snapshot_at {
                     g.snapshot().await.expect("snapshot");
                 }
@@ -192,10 +179,34 @@ fn snapshot_plus_log_replay_equals_direct_apply() {
         });
         let (_, restored) = with_group(&rt, config(dir.path(), StdVfs::shared()), async |_| {});
         assert!(
-            restored.logically_equal(&direct),
+            restored.logically_equal(&live),
             "seed {seed}: snapshot + replay differs from direct apply"
         );
     }
+}
+
+/// The same request applied to equal keyspaces gives equal states and
+/// byte-identical responses (deterministic apply).
+#[test]
+fn apply_is_deterministic() {
+    let mut gen = Gen::new(7);
+    let request = Request {
+        now_ms: 1_700_000_000_000,
+        seed: 42,
+        batches: (0..200)
+            .map(|i| {
+                let (_, family) = families()[i % families().len()];
+                batch(i % 2, i % 3 == 0, family(&mut gen))
+            })
+            .collect(),
+    };
+    let (mut a, mut b) = (Keyspace::new(16), Keyspace::new(16));
+    let (ra, rb) = (
+        apply_request(&mut a, &request, &NoObserver),
+        apply_request(&mut b, &request, &NoObserver),
+    );
+    assert_eq!(ra, rb);
+    assert!(a.logically_equal(&b));
 }
 
 /// For every sync point of a workload, the disk as a power loss would leave
@@ -212,7 +223,7 @@ fn power_loss_at_every_sync_point_keeps_acknowledged_writes() {
         let mut acks = Vec::new();
         for i in 0..writes {
             let key = format!("key{i}");
-            g.write(request(1000 + i, 0, &["SET", &key, &i.to_string()]))
+            g.write(request(0, &["SET", &key, &i.to_string()]))
                 .await
                 .expect("write");
             acks.push((crash.sync_points(), i));

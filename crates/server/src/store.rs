@@ -1,11 +1,12 @@
 //! The keyspace and its write path.
 //!
 //! Reads run on a shared reference under the keyspace's read lock. Writes
-//! are batches of [`Op`]s, each batch one [`Request`] stamped here with the
-//! clock and a seed (the leader stamps entries), then:
+//! are batches of [`Op`]s, one per run of consecutive write commands of a
+//! connection, then:
 //!
-//! * with `durability = fsync` or `os`, proposed to the Raft group: the
-//!   reply is sent only once the entry is durable per the mode and applied
+//! * with `durability = fsync` or `os`, proposed to the Raft group, which
+//!   gathers the batches of many connections into one log entry: the reply
+//!   is sent only once the entry is durable per the mode and applied
 //!   (invariant 2);
 //! * with `durability = memory`, applied directly: a single node in cache
 //!   mode has nothing to replicate or persist, so no log is kept.
@@ -22,8 +23,8 @@ use std::sync::Arc;
 use keyspace::{Blob, Keyspace, Op};
 use parking_lot::{Mutex, RwLock};
 use replication::{
-    apply_request, ApplyObserver, Group, GroupConfig, GroupStats, ReplicationError, Request,
-    Response, WriteError,
+    apply_request, ApplyObserver, BatchResponse, ClientBatch, Group, GroupConfig, GroupStats,
+    ReplicationError, Request, WriteError,
 };
 
 use crate::blocking::{Blocking, Waiter};
@@ -83,11 +84,9 @@ impl Store {
     }
 
     /// Applies a batch as one entry and returns its replies.
-    pub async fn write(&self, batch: Batch) -> Result<Response, WriteError> {
+    pub async fn write(&self, batch: Batch) -> Result<BatchResponse, WriteError> {
         let origin = batch.waiter.as_ref().map(|w| (NODE_ID, w.ticket));
-        let request = Request {
-            now_ms: clock::now_ms(),
-            seed: rand::random(),
+        let client_batch = ClientBatch {
             resp3: batch.resp3,
             ops: batch.ops,
             origin,
@@ -96,17 +95,26 @@ impl Store {
             self.hooks.waiters.lock().insert(waiter.ticket, waiter);
         }
         let response = match &self.group {
-            Some(group) => group.write(request).await,
-            None => Ok(apply_request(
-                &mut self.keyspace.write(),
-                &request,
-                self.hooks.as_ref(),
-            )),
+            Some(group) => group.write(client_batch).await,
+            None => Ok(self.apply_directly(client_batch)),
         };
         if let Some((_, ticket)) = origin {
             self.hooks.waiters.lock().remove(&ticket);
         }
         response
+    }
+
+    /// Memory mode: applies one batch as its own request, stamped like the
+    /// leader stamps log entries.
+    fn apply_directly(&self, batch: ClientBatch) -> BatchResponse {
+        let request = Request {
+            now_ms: clock::now_ms(),
+            seed: rand::random(),
+            batches: vec![batch],
+        };
+        let mut ks = self.keyspace.write();
+        let response = apply_request(&mut ks, &request, self.hooks.as_ref());
+        response.batches.into_iter().next().unwrap_or_default()
     }
 
     /// SAVE: a snapshot now (nothing to do in memory mode).
@@ -172,8 +180,8 @@ struct Hooks {
 }
 
 impl ApplyObserver for Hooks {
-    fn applied(&self, request: &Request, response: &Response, ready: Vec<(usize, Blob)>) {
-        if let Some((NODE_ID, ticket)) = request.origin {
+    fn applied(&self, batch: &ClientBatch, response: &BatchResponse, ready: Vec<(usize, Blob)>) {
+        if let Some((NODE_ID, ticket)) = batch.origin {
             let waiter = self.waiters.lock().get(&ticket).cloned();
             if let Some(waiter) = waiter {
                 match response.outcomes.last().and_then(|o| o.blocked.as_ref()) {
