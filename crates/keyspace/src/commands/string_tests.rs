@@ -5,7 +5,9 @@ use bytes::Bytes;
 use resp::Frame;
 
 use super::*;
-use crate::testing::{assert_same_replies, Harness, RedisServer};
+use crate::testing::{
+    assert_same_replies, random_sequences, run_watched, Diff, Harness, Protocols,
+};
 use crate::types::List;
 use crate::KeyTtl;
 
@@ -32,18 +34,9 @@ pub(crate) fn a_list() -> Value {
 /// Like [`assert_same_replies`], with a list stored under `list` in both
 /// servers first, so wrong-type errors can be compared.
 pub(crate) fn assert_same_replies_with_list(cmds: &[&[&str]]) {
-    let mut keel = Harness::new();
-    keel.ks.db_mut(0).insert(b"list", a_list());
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    assert_eq!(redis.run(&["RPUSH", "list", "x"]), Frame::Integer(1));
-    for cmd in cmds {
-        assert_eq!(
-            keel.run(cmd),
-            redis.run(cmd),
-            "reply to {cmd:?} differs (left: keel, right: redis)"
-        );
-    }
+    let mut d = Diff::new();
+    d.check(&["RPUSH", "list", "x"]);
+    d.check_all(cmds);
 }
 
 #[test]
@@ -355,290 +348,278 @@ fn wrong_types() {
 
 #[test]
 fn differential_set_get() {
-    assert_same_replies(
-        &[
-            &["GET", "k"],
-            &["SET", "k", "v"],
-            &["GET", "k"],
-            &["SET", "k", ""],
-            &["GET", "k"],
-            &["SET", "k", "v", "nx"],
-            &["SET", "k", "v2", "xx", "get"],
-            &["SET", "k", "v3", "NX", "GET"],
-            &["SET", "k2", "v3", "NX", "GET"],
-            &["SET", "k3", "v3", "XX", "GET"],
-            &["SET", "k", "v", "NX", "XX"],
-            &["SET", "k", "v", "XX", "NX"],
-            &["SET", "k", "v", "NX", "NX"],
-            &["SET", "k", "v", "GET", "GET"],
-            &["SET", "k", "v", "EX", "100", "EX", "200"],
-            &["SET", "k", "v", "EX", "100", "PX", "200"],
-            &["SET", "k", "v", "EX", "100", "KEEPTTL"],
-            &["SET", "k", "v", "KEEPTTL", "PXAT", "100"],
-            &["SET", "k", "v", "KEEPTTL", "KEEPTTL"],
-            &["SET", "k", "v", "PERSIST"],
-            &["SET", "k", "v", "EX"],
-            &["SET", "k", "v", "EX", "abc"],
-            &["SET", "k", "v", "EX", "abc", "foo"],
-            &["SET", "k", "v", "EX", "0"],
-            &["SET", "k", "v", "EX", "-1"],
-            &["SET", "k", "v", "PX", "0"],
-            &["SET", "k", "v", "EXAT", "0"],
-            &["SET", "k", "v", "EX", "9223372036854775"],
-            &["SET", "k", "v", "EX", "9223372036854776"],
-            &["SET", "k", "v", "PX", "9223372036854775807"],
-            &["SET", "k", "v", "PXAT", "9223372036854775807"],
-            &["SET", "k", "v", "EXAT", "9223372036854775"],
-            &["GET", "k"],
-            &["SET", "k", "v", "PXAT", "1"],
-            &["GET", "k"],
-            &["SET", "k", "v", "EXAT", "1", "GET"],
-            &["SET", "k", "old"],
-            &["SET", "k", "v", "EXAT", "1", "GET"],
-            &["GET", "k"],
-            &["SET", "k", "v", "foo"],
-            &["SET", "k"],
-            &["SETNX", "k", "1"],
-            &["SETNX", "k", "2"],
-            &["GET", "k"],
-            &["SETEX", "k", "100", "x"],
-            &["SETEX", "k", "0", "x"],
-            &["SETEX", "k", "x", "x"],
-            &["SETEX", "k", "9223372036854776", "x"],
-            &["PSETEX", "k", "100000", "y"],
-            &["PSETEX", "k", "-5", "y"],
-            &["GET", "k"],
-            &["GETSET", "k", "z"],
-            &["GETSET", "nk", "z"],
-            &["GETDEL", "k"],
-            &["GETDEL", "k"],
-            &["SET", "k", "12"],
-            &["GETEX", "k"],
-            &["GETEX", "k", "EX", "100"],
-            &["GETEX", "k", "PX", "100000", "PX", "100000"],
-            &["GETEX", "k", "PERSIST"],
-            &["GETEX", "k", "PERSIST", "PERSIST"],
-            &["GETEX", "k", "PERSIST", "EX", "10"],
-            &["GETEX", "k", "EX", "10", "PERSIST"],
-            &["GETEX", "k", "KEEPTTL"],
-            &["GETEX", "k", "GET"],
-            &["GETEX", "k", "NX"],
-            &["GETEX", "k", "EX"],
-            &["GETEX", "k", "EX", "abc"],
-            &["GETEX", "k", "EX", "0"],
-            &["GETEX", "k", "EXAT", "9223372036854776"],
-            &["GETEX", "nokey", "EX", "abc"],
-            &["GETEX", "nokey", "foo"],
-            &["GETEX", "k", "EXAT", "1"],
-            &["GETEX", "k"],
-            &["MSET", "a", "1", "b", "2", "a", "3"],
-            &["MGET", "a", "b", "c", "a"],
-            &["MSET", "a", "1", "b"],
-            &["MSETNX", "c", "1", "d"],
-            &["MSETNX", "a", "1", "e", "5"],
-            &["MSETNX", "f", "1", "e", "5"],
-            &["MSETNX", "g", "1", "g", "2"],
-            &["MGET", "e", "f", "g"],
-        ],
-        |_| false,
-    );
+    assert_same_replies(&[
+        &["GET", "k"],
+        &["SET", "k", "v"],
+        &["GET", "k"],
+        &["SET", "k", ""],
+        &["GET", "k"],
+        &["SET", "k", "v", "nx"],
+        &["SET", "k", "v2", "xx", "get"],
+        &["SET", "k", "v3", "NX", "GET"],
+        &["SET", "k2", "v3", "NX", "GET"],
+        &["SET", "k3", "v3", "XX", "GET"],
+        &["SET", "k", "v", "NX", "XX"],
+        &["SET", "k", "v", "XX", "NX"],
+        &["SET", "k", "v", "NX", "NX"],
+        &["SET", "k", "v", "GET", "GET"],
+        &["SET", "k", "v", "EX", "100", "EX", "200"],
+        &["SET", "k", "v", "EX", "100", "PX", "200"],
+        &["SET", "k", "v", "EX", "100", "KEEPTTL"],
+        &["SET", "k", "v", "KEEPTTL", "PXAT", "100"],
+        &["SET", "k", "v", "KEEPTTL", "KEEPTTL"],
+        &["SET", "k", "v", "PERSIST"],
+        &["SET", "k", "v", "EX"],
+        &["SET", "k", "v", "EX", "abc"],
+        &["SET", "k", "v", "EX", "abc", "foo"],
+        &["SET", "k", "v", "EX", "0"],
+        &["SET", "k", "v", "EX", "-1"],
+        &["SET", "k", "v", "PX", "0"],
+        &["SET", "k", "v", "EXAT", "0"],
+        &["SET", "k", "v", "EX", "9223372036854775"],
+        &["SET", "k", "v", "EX", "9223372036854776"],
+        &["SET", "k", "v", "PX", "9223372036854775807"],
+        &["SET", "k", "v", "PXAT", "9223372036854775807"],
+        &["SET", "k", "v", "EXAT", "9223372036854775"],
+        &["GET", "k"],
+        &["SET", "k", "v", "PXAT", "1"],
+        &["GET", "k"],
+        &["SET", "k", "v", "EXAT", "1", "GET"],
+        &["SET", "k", "old"],
+        &["SET", "k", "v", "EXAT", "1", "GET"],
+        &["GET", "k"],
+        &["SET", "k", "v", "foo"],
+        &["SET", "k"],
+        &["SETNX", "k", "1"],
+        &["SETNX", "k", "2"],
+        &["GET", "k"],
+        &["SETEX", "k", "100", "x"],
+        &["SETEX", "k", "0", "x"],
+        &["SETEX", "k", "x", "x"],
+        &["SETEX", "k", "9223372036854776", "x"],
+        &["PSETEX", "k", "100000", "y"],
+        &["PSETEX", "k", "-5", "y"],
+        &["GET", "k"],
+        &["GETSET", "k", "z"],
+        &["GETSET", "nk", "z"],
+        &["GETDEL", "k"],
+        &["GETDEL", "k"],
+        &["SET", "k", "12"],
+        &["GETEX", "k"],
+        &["GETEX", "k", "EX", "100"],
+        &["GETEX", "k", "PX", "100000", "PX", "100000"],
+        &["GETEX", "k", "PERSIST"],
+        &["GETEX", "k", "PERSIST", "PERSIST"],
+        &["GETEX", "k", "PERSIST", "EX", "10"],
+        &["GETEX", "k", "EX", "10", "PERSIST"],
+        &["GETEX", "k", "KEEPTTL"],
+        &["GETEX", "k", "GET"],
+        &["GETEX", "k", "NX"],
+        &["GETEX", "k", "EX"],
+        &["GETEX", "k", "EX", "abc"],
+        &["GETEX", "k", "EX", "0"],
+        &["GETEX", "k", "EXAT", "9223372036854776"],
+        &["GETEX", "nokey", "EX", "abc"],
+        &["GETEX", "nokey", "foo"],
+        &["GETEX", "k", "EXAT", "1"],
+        &["GETEX", "k"],
+        &["MSET", "a", "1", "b", "2", "a", "3"],
+        &["MGET", "a", "b", "c", "a"],
+        &["MSET", "a", "1", "b"],
+        &["MSETNX", "c", "1", "d"],
+        &["MSETNX", "a", "1", "e", "5"],
+        &["MSETNX", "f", "1", "e", "5"],
+        &["MSETNX", "g", "1", "g", "2"],
+        &["MGET", "e", "f", "g"],
+    ]);
 }
 
 #[test]
 fn differential_ranges() {
-    assert_same_replies(
+    assert_same_replies(&[
+        &["APPEND", "ap", "12"],
+        &["APPEND", "ap", ""],
+        &["APPEND", "ap", "3"],
+        &["APPEND", "ap2", ""],
+        &["GET", "ap"],
+        &["GET", "ap2"],
+        &["INCR", "ap"],
+        &["STRLEN", "ap"],
+        &["STRLEN", "nokey"],
+        &["SET", "neg", "-12345"],
+        &["STRLEN", "neg"],
+        &["GETRANGE", "neg", "1", "2"],
+        &["SET", "s", "This is a string"],
+        &["GETRANGE", "s", "0", "3"],
+        &["GETRANGE", "s", "-3", "-1"],
+        &["GETRANGE", "s", "0", "-1"],
+        &["GETRANGE", "s", "10", "100"],
+        &["GETRANGE", "s", "-1", "-5"],
+        &["GETRANGE", "s", "-100", "-200"],
+        &["GETRANGE", "s", "-200", "-100"],
+        &["GETRANGE", "s", "-100", "2"],
+        &["GETRANGE", "s", "5", "2"],
+        &["GETRANGE", "s", "100", "200"],
+        &["GETRANGE", "s", "a", "2"],
+        &["GETRANGE", "s", "1", "b"],
         &[
-            &["APPEND", "ap", "12"],
-            &["APPEND", "ap", ""],
-            &["APPEND", "ap", "3"],
-            &["APPEND", "ap2", ""],
-            &["GET", "ap"],
-            &["GET", "ap2"],
-            &["INCR", "ap"],
-            &["STRLEN", "ap"],
-            &["STRLEN", "nokey"],
-            &["SET", "neg", "-12345"],
-            &["STRLEN", "neg"],
-            &["GETRANGE", "neg", "1", "2"],
-            &["SET", "s", "This is a string"],
-            &["GETRANGE", "s", "0", "3"],
-            &["GETRANGE", "s", "-3", "-1"],
-            &["GETRANGE", "s", "0", "-1"],
-            &["GETRANGE", "s", "10", "100"],
-            &["GETRANGE", "s", "-1", "-5"],
-            &["GETRANGE", "s", "-100", "-200"],
-            &["GETRANGE", "s", "-200", "-100"],
-            &["GETRANGE", "s", "-100", "2"],
-            &["GETRANGE", "s", "5", "2"],
-            &["GETRANGE", "s", "100", "200"],
-            &["GETRANGE", "s", "a", "2"],
-            &["GETRANGE", "s", "1", "b"],
-            &[
-                "GETRANGE",
-                "s",
-                "-9223372036854775808",
-                "9223372036854775807",
-            ],
-            &["GETRANGE", "nokey", "0", "-1"],
-            &["GETRANGE", "nokey", "x", "-1"],
-            &["SUBSTR", "s", "1", "3"],
-            &["SET", "e", ""],
-            &["GETRANGE", "e", "0", "-1"],
-            &["GETRANGE", "e", "0", "0"],
-            &["GETRANGE", "e", "-1", "0"],
-            &["SETRANGE", "s", "5", "XX"],
-            &["SETRANGE", "s", "20", "end"],
-            &["GET", "s"],
-            &["SETRANGE", "s", "0", ""],
-            &["SETRANGE", "sr", "0", ""],
-            &["SETRANGE", "sr", "2", "ab"],
-            &["GET", "sr"],
-            &["SETRANGE", "sr", "-1", "ab"],
-            &["SETRANGE", "sr", "x", "ab"],
-            &["SETRANGE", "sr", "536870912", "ab"],
-            &["SETRANGE", "sr", "536870911", "ab"],
-            &["SETRANGE", "sr", "536870911", ""],
-            &["SETRANGE", "nk2", "536870912", ""],
-            &["SETRANGE", "nk2", "9223372036854775807", "x"],
-            &["SETRANGE", "nk2", "-9223372036854775808", "x"],
-            &["SET", "num", "100"],
-            &["SETRANGE", "num", "1", "5"],
-            &["GET", "num"],
-            &["INCR", "num"],
+            "GETRANGE",
+            "s",
+            "-9223372036854775808",
+            "9223372036854775807",
         ],
-        |_| false,
-    );
+        &["GETRANGE", "nokey", "0", "-1"],
+        &["GETRANGE", "nokey", "x", "-1"],
+        &["SUBSTR", "s", "1", "3"],
+        &["SET", "e", ""],
+        &["GETRANGE", "e", "0", "-1"],
+        &["GETRANGE", "e", "0", "0"],
+        &["GETRANGE", "e", "-1", "0"],
+        &["SETRANGE", "s", "5", "XX"],
+        &["SETRANGE", "s", "20", "end"],
+        &["GET", "s"],
+        &["SETRANGE", "s", "0", ""],
+        &["SETRANGE", "sr", "0", ""],
+        &["SETRANGE", "sr", "2", "ab"],
+        &["GET", "sr"],
+        &["SETRANGE", "sr", "-1", "ab"],
+        &["SETRANGE", "sr", "x", "ab"],
+        &["SETRANGE", "sr", "536870912", "ab"],
+        &["SETRANGE", "sr", "536870911", "ab"],
+        &["SETRANGE", "sr", "536870911", ""],
+        &["SETRANGE", "nk2", "536870912", ""],
+        &["SETRANGE", "nk2", "9223372036854775807", "x"],
+        &["SETRANGE", "nk2", "-9223372036854775808", "x"],
+        &["SET", "num", "100"],
+        &["SETRANGE", "num", "1", "5"],
+        &["GET", "num"],
+        &["INCR", "num"],
+    ]);
 }
 
 #[test]
 fn differential_counters() {
-    assert_same_replies(
-        &[
-            &["INCR", "n"],
-            &["INCRBY", "n", "10"],
-            &["INCRBY", "n", "-20"],
-            &["DECR", "n"],
-            &["DECRBY", "n", "5"],
-            &["DECRBY", "n", "-5"],
-            &["INCRBY", "n", "x"],
-            &["INCRBY", "n", "1.5"],
-            &["INCRBY", "n", " 1"],
-            &["INCRBY", "n", "+1"],
-            &["INCRBY", "n", "01"],
-            &["INCRBY", "n", "-0"],
-            &["INCRBY", "n", ""],
-            &["INCRBY", "n", "9223372036854775808"],
-            &["DECRBY", "n", "-9223372036854775808"],
-            &["DECRBY", "n", "9223372036854775807"],
-            &["DECRBY", "n", "9223372036854775807"],
-            &["SET", "n", "9223372036854775807"],
-            &["INCR", "n"],
-            &["INCRBY", "n", "0"],
-            &["SET", "n", "-9223372036854775808"],
-            &["DECR", "n"],
-            &["INCRBY", "n", "-1"],
-            &["INCRBY", "n", "9223372036854775807"],
-            &["SET", "n", "007"],
-            &["INCR", "n"],
-            &["SET", "n", " 7"],
-            &["INCR", "n"],
-            &["SET", "n", "7 "],
-            &["INCR", "n"],
-            &["SET", "n", ""],
-            &["INCR", "n"],
-            &["SET", "n", "-0"],
-            &["INCR", "n"],
-            &["SET", "n", "99999999999999999999"],
-            &["INCR", "n"],
-            &["SET", "f", "10.50"],
-            &["INCRBYFLOAT", "f", "0.1"],
-            &["INCRBYFLOAT", "f", "-5"],
-            &["SET", "f", "5.0e3"],
-            &["INCRBYFLOAT", "f", "2.0e2"],
-            &["INCRBYFLOAT", "f", "-5200"],
-            &["INCRBYFLOAT", "f", "-0.5"],
-            &["INCRBYFLOAT", "f", "1e10"],
-            &["INCRBYFLOAT", "f", "x"],
-            &["INCRBYFLOAT", "f", ""],
-            &["INCRBYFLOAT", "f", "nan"],
-            &["INCRBYFLOAT", "f", "inf"],
-            &["INCRBYFLOAT", "f", "-inf"],
-            &["INCRBYFLOAT", "f", " 1"],
-            &["INCRBYFLOAT", "f", "1 "],
-            &["INCRBYFLOAT", "f", "0.0625"],
-            &["INCRBYFLOAT", "f", "3.75e-1"],
-            &["INCRBYFLOAT", "f", "1E2"],
-            &["INCRBYFLOAT", "f", "-.5"],
-            &["INCRBYFLOAT", "f", "+3."],
-            &["INCRBYFLOAT", "nf", "3"],
-            &["INCRBYFLOAT", "nf", "-3.25"],
-            &["GET", "nf"],
-            &["INCR", "nf"],
-            &["INCRBYFLOAT", "nf2", "0"],
-            &["INCRBYFLOAT", "nf2", "-0"],
-            &["INCRBYFLOAT", "nf3", "123456789012"],
-            &["INCR", "nf3"],
-            &["SET", "word", "abc"],
-            &["INCRBYFLOAT", "word", "1"],
-            &["INCR", "word"],
-            &["SET", "fl", "inf"],
-            &["INCRBYFLOAT", "fl", "1"],
-        ],
-        |_| false,
-    );
+    assert_same_replies(&[
+        &["INCR", "n"],
+        &["INCRBY", "n", "10"],
+        &["INCRBY", "n", "-20"],
+        &["DECR", "n"],
+        &["DECRBY", "n", "5"],
+        &["DECRBY", "n", "-5"],
+        &["INCRBY", "n", "x"],
+        &["INCRBY", "n", "1.5"],
+        &["INCRBY", "n", " 1"],
+        &["INCRBY", "n", "+1"],
+        &["INCRBY", "n", "01"],
+        &["INCRBY", "n", "-0"],
+        &["INCRBY", "n", ""],
+        &["INCRBY", "n", "9223372036854775808"],
+        &["DECRBY", "n", "-9223372036854775808"],
+        &["DECRBY", "n", "9223372036854775807"],
+        &["DECRBY", "n", "9223372036854775807"],
+        &["SET", "n", "9223372036854775807"],
+        &["INCR", "n"],
+        &["INCRBY", "n", "0"],
+        &["SET", "n", "-9223372036854775808"],
+        &["DECR", "n"],
+        &["INCRBY", "n", "-1"],
+        &["INCRBY", "n", "9223372036854775807"],
+        &["SET", "n", "007"],
+        &["INCR", "n"],
+        &["SET", "n", " 7"],
+        &["INCR", "n"],
+        &["SET", "n", "7 "],
+        &["INCR", "n"],
+        &["SET", "n", ""],
+        &["INCR", "n"],
+        &["SET", "n", "-0"],
+        &["INCR", "n"],
+        &["SET", "n", "99999999999999999999"],
+        &["INCR", "n"],
+        &["SET", "f", "10.50"],
+        &["INCRBYFLOAT", "f", "0.1"],
+        &["INCRBYFLOAT", "f", "-5"],
+        &["SET", "f", "5.0e3"],
+        &["INCRBYFLOAT", "f", "2.0e2"],
+        &["INCRBYFLOAT", "f", "-5200"],
+        &["INCRBYFLOAT", "f", "-0.5"],
+        &["INCRBYFLOAT", "f", "1e10"],
+        &["INCRBYFLOAT", "f", "x"],
+        &["INCRBYFLOAT", "f", ""],
+        &["INCRBYFLOAT", "f", "nan"],
+        &["INCRBYFLOAT", "f", "inf"],
+        &["INCRBYFLOAT", "f", "-inf"],
+        &["INCRBYFLOAT", "f", " 1"],
+        &["INCRBYFLOAT", "f", "1 "],
+        &["INCRBYFLOAT", "f", "0.0625"],
+        &["INCRBYFLOAT", "f", "3.75e-1"],
+        &["INCRBYFLOAT", "f", "1E2"],
+        &["INCRBYFLOAT", "f", "-.5"],
+        &["INCRBYFLOAT", "f", "+3."],
+        &["INCRBYFLOAT", "nf", "3"],
+        &["INCRBYFLOAT", "nf", "-3.25"],
+        &["GET", "nf"],
+        &["INCR", "nf"],
+        &["INCRBYFLOAT", "nf2", "0"],
+        &["INCRBYFLOAT", "nf2", "-0"],
+        &["INCRBYFLOAT", "nf3", "123456789012"],
+        &["INCR", "nf3"],
+        &["SET", "word", "abc"],
+        &["INCRBYFLOAT", "word", "1"],
+        &["INCR", "word"],
+        &["SET", "fl", "inf"],
+        &["INCRBYFLOAT", "fl", "1"],
+    ]);
 }
 
 #[test]
 fn differential_lcs() {
-    assert_same_replies(
-        &[
-            &["SET", "a", "ohmytext"],
-            &["SET", "b", "mynewtext"],
-            &["LCS", "a", "b"],
-            &["LCS", "a", "b", "LEN"],
-            &["LCS", "a", "b", "IDX"],
-            &["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
-            &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4"],
-            &["LCS", "a", "b", "IDX", "MINMATCHLEN", "-4", "WITHMATCHLEN"],
-            &["LCS", "a", "b", "LEN", "IDX"],
-            &["LCS", "a", "b", "MINMATCHLEN"],
-            &["LCS", "a", "b", "MINMATCHLEN", "x"],
-            &["LCS", "a", "b", "foo"],
-            &["LCS", "a", "b", "LEN", "LEN", "WITHMATCHLEN"],
-            &["LCS", "a", "b", "MINMATCHLEN", "2", "LEN"],
-            &["LCS", "a", "nokey"],
-            &["LCS", "a", "nokey", "IDX"],
-            &["LCS", "nokey", "nokey2", "IDX", "WITHMATCHLEN"],
-            &["LCS", "a", "a", "IDX", "WITHMATCHLEN"],
-            &["SET", "c", "abcabcabcxyzabc"],
-            &["SET", "d", "xabcyabczzabcab"],
-            &["LCS", "c", "d"],
-            &["LCS", "c", "d", "IDX", "WITHMATCHLEN"],
-            &["LCS", "d", "c", "IDX", "WITHMATCHLEN"],
-            &["LCS", "d", "c", "IDX", "MINMATCHLEN", "2"],
-            &["LCS", "d", "c", "IDX", "MINMATCHLEN", "3"],
-            &["SET", "i1", "1234567"],
-            &["SET", "i2", "-345"],
-            &["LCS", "i1", "i2", "IDX"],
-            &["SET", "e", ""],
-            &["LCS", "e", "a"],
-            &["LCS", "a", "e", "IDX"],
-            &["SET", "x1", "aaaa"],
-            &["SET", "x2", "aa"],
-            &["LCS", "x1", "x2", "IDX", "WITHMATCHLEN"],
-            &["LCS", "x2", "x1", "IDX", "WITHMATCHLEN"],
-            // Ties between the two directions decide which LCS comes out.
-            &["SET", "t1", "ab"],
-            &["SET", "t2", "ba"],
-            &["LCS", "t1", "t2"],
-            &["LCS", "t1", "t2", "IDX"],
-            &["SET", "t3", "abcxyz"],
-            &["SET", "t4", "xyzabc"],
-            &["LCS", "t3", "t4", "IDX", "WITHMATCHLEN"],
-            &["LCS", "t4", "t3"],
-        ],
-        |_| false,
-    );
+    assert_same_replies(&[
+        &["SET", "a", "ohmytext"],
+        &["SET", "b", "mynewtext"],
+        &["LCS", "a", "b"],
+        &["LCS", "a", "b", "LEN"],
+        &["LCS", "a", "b", "IDX"],
+        &["LCS", "a", "b", "IDX", "WITHMATCHLEN"],
+        &["LCS", "a", "b", "IDX", "MINMATCHLEN", "4"],
+        &["LCS", "a", "b", "IDX", "MINMATCHLEN", "-4", "WITHMATCHLEN"],
+        &["LCS", "a", "b", "LEN", "IDX"],
+        &["LCS", "a", "b", "MINMATCHLEN"],
+        &["LCS", "a", "b", "MINMATCHLEN", "x"],
+        &["LCS", "a", "b", "foo"],
+        &["LCS", "a", "b", "LEN", "LEN", "WITHMATCHLEN"],
+        &["LCS", "a", "b", "MINMATCHLEN", "2", "LEN"],
+        &["LCS", "a", "nokey"],
+        &["LCS", "a", "nokey", "IDX"],
+        &["LCS", "nokey", "nokey2", "IDX", "WITHMATCHLEN"],
+        &["LCS", "a", "a", "IDX", "WITHMATCHLEN"],
+        &["SET", "c", "abcabcabcxyzabc"],
+        &["SET", "d", "xabcyabczzabcab"],
+        &["LCS", "c", "d"],
+        &["LCS", "c", "d", "IDX", "WITHMATCHLEN"],
+        &["LCS", "d", "c", "IDX", "WITHMATCHLEN"],
+        &["LCS", "d", "c", "IDX", "MINMATCHLEN", "2"],
+        &["LCS", "d", "c", "IDX", "MINMATCHLEN", "3"],
+        &["SET", "i1", "1234567"],
+        &["SET", "i2", "-345"],
+        &["LCS", "i1", "i2", "IDX"],
+        &["SET", "e", ""],
+        &["LCS", "e", "a"],
+        &["LCS", "a", "e", "IDX"],
+        &["SET", "x1", "aaaa"],
+        &["SET", "x2", "aa"],
+        &["LCS", "x1", "x2", "IDX", "WITHMATCHLEN"],
+        &["LCS", "x2", "x1", "IDX", "WITHMATCHLEN"],
+        // Ties between the two directions decide which LCS comes out.
+        &["SET", "t1", "ab"],
+        &["SET", "t2", "ba"],
+        &["LCS", "t1", "t2"],
+        &["LCS", "t1", "t2", "IDX"],
+        &["SET", "t3", "abcxyz"],
+        &["SET", "t4", "xyzabc"],
+        &["LCS", "t3", "t4", "IDX", "WITHMATCHLEN"],
+        &["LCS", "t4", "t3"],
+    ]);
 }
 
 #[test]
@@ -677,33 +658,21 @@ fn differential_wrong_types() {
 /// replies in keel and Redis.
 #[test]
 fn differential_random_commands() {
-    use testkit::gen::{families, Gen};
+    use testkit::gen::families;
     let family = families()
         .into_iter()
         .find(|(name, _)| *name == "strings")
         .map(|(_, f)| f)
         .expect("strings generator");
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    for seed in 1..=16u64 {
-        assert_eq!(redis.run(&["FLUSHALL"]), ok());
-        let mut keel = Harness::new();
-        let mut g = Gen::new(seed);
-        for i in 0..500 {
-            let cmd = family(&mut g);
-            let args: Vec<Bytes> = cmd.iter().map(|a| Bytes::copy_from_slice(a)).collect();
-            let (ours, theirs) = (keel.run_bytes(&args, false), redis.run(&cmd));
-            let shown: Vec<String> = cmd
-                .iter()
-                .take(12)
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            assert_eq!(
-                ours, theirs,
-                "seed {seed}, command #{i} {shown:?} (left: keel, right: redis)"
-            );
-        }
-    }
+    let stats = random_sequences(
+        "strings",
+        1..17,
+        500,
+        Protocols::Both,
+        |_, g, _| family(g),
+        |_, _| {},
+    );
+    stats.assert_every_command_succeeds();
 }
 
 /// A random decimal (sometimes hexadecimal) number as Redis clients write
@@ -740,9 +709,7 @@ fn random_float_text(g: &mut testkit::gen::Gen) -> String {
 /// results.
 #[test]
 fn differential_incrbyfloat_random() {
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    let mut keel = Harness::new();
+    let mut d = Diff::new();
     for seed in 1..=6u64 {
         let mut g = testkit::gen::Gen::new(seed);
         for i in 0..300 {
@@ -753,11 +720,8 @@ fn differential_incrbyfloat_random() {
             } else {
                 vec!["INCRBYFLOAT", key, &text]
             };
-            assert_eq!(
-                keel.run(&cmd),
-                redis.run(&cmd),
-                "seed {seed}, command #{i} {cmd:?} (left: keel, right: redis)"
-            );
+            d.label = format!("incrbyfloat seed {seed} step {i}");
+            d.check(&cmd);
         }
     }
 }
@@ -765,11 +729,7 @@ fn differential_incrbyfloat_random() {
 /// RESP3 replies (nulls, maps) match Redis's for the family.
 #[test]
 fn differential_resp3() {
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    assert!(matches!(redis.run(&["HELLO", "3"]), Frame::Map(_)));
-    let mut keel = Harness::new();
-    let cmds: &[&[&str]] = &[
+    Diff::new_resp3().check_all(&[
         &["GET", "nokey"],
         &["SET", "a", "ohmytext"],
         &["SET", "a", "x", "NX"],
@@ -788,39 +748,14 @@ fn differential_resp3() {
         &["BITFIELD_RO", "bf", "GET", "i8", "0"],
         &["PFADD", "h", "a", "b"],
         &["PFCOUNT", "h"],
-    ];
-    for cmd in cmds {
-        assert_eq!(
-            keel.run3(cmd),
-            redis.run(cmd),
-            "reply to {cmd:?} differs (left: keel, right: redis)"
-        );
-    }
+    ]);
 }
 
 /// Whether `cmd` (after `setup`) signals key `k` as modified: observed as a
 /// WATCH on `k` aborting the next transaction.
 fn signals_k(setup: &[&[&str]], cmd: &[&str]) -> bool {
-    use crate::Op;
-    let mut h = Harness::at(1_000);
-    for c in setup {
-        h.run(c);
-    }
-    let mut out = resp::Reply::new(false);
-    let watch = Op::Watch {
-        session: 1,
-        keys: vec![(0, Bytes::from_static(b"k"))],
-    };
-    h.ks.apply(&watch, 1_000, 0, &mut out);
-    h.run(cmd);
-    let exec = Op::Transaction {
-        session: 1,
-        resp3: false,
-        commands: Vec::new(),
-    };
-    h.ks.apply(&exec, 1_000, 0, &mut out).transaction.is_none()
+    run_watched(setup, cmd, "k").1
 }
-
 #[test]
 fn modified_exactly_when_changed() {
     let k: &[&[&str]] = &[&["SET", "k", "1"]];

@@ -144,7 +144,7 @@ fn flat_pairs(items: &[Frame]) -> Result<Vec<(Frame, Frame)>, String> {
             })
             .collect());
     }
-    if items.len() % 2 != 0 {
+    if !items.len().is_multiple_of(2) {
         return Err("an odd number of items for pairs".into());
     }
     Ok(items
@@ -183,7 +183,7 @@ pub fn check_random_reply(
             })
             .collect::<Result<_, _>>()?
     } else if with_values {
-        if items.len() % 2 != 0 {
+        if !items.len().is_multiple_of(2) {
             return Err("odd flat pairs".into());
         }
         items

@@ -150,6 +150,9 @@ fn tolerances_and_shapes() {
     assert!(agree("DUMP k", Frame::Null, Frame::Null));
     assert!(!agree("DUMP k", b("payload"), Frame::Null));
     assert!(agree("TIME", arr(&["1", "2"]), arr(&["3", "4"])));
+    assert!(agree("OBJECT ENCODING k", b("embstr"), b("raw")));
+    assert!(!agree("OBJECT ENCODING k", b("raw"), b("embstr")));
+    assert!(!agree("OBJECT ENCODING k", b("embstr"), b("int")));
     assert!(!agree("TIME", arr(&["1"]), arr(&["3", "4"])));
 }
 
