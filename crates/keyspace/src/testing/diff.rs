@@ -187,68 +187,32 @@ impl Diff {
         let now = self.keel.now_ms();
         let mut ours = BTreeMap::new();
         for db in 0..self.keel.ks.databases() {
-            let n = self
-                .keel
-                .ks
-                .db(db)
-                .iter()
-                .filter(|(k, _)| self.keel.ks.db(db).contains(k, now))
-                .count();
+            let db_ = self.keel.ks.db(db);
+            let n = db_.iter().filter(|(k, _)| db_.contains(k, now)).count();
             if n > 0 {
                 ours.insert(db, n);
             }
         }
-        let theirs: BTreeMap<usize, usize> = match self.redis.run(&["INFO", "keyspace"]) {
-            Frame::Bulk(info) | Frame::Verbatim { text: info, .. } => {
-                String::from_utf8_lossy(&info)
-                    .lines()
-                    .filter_map(|line| {
-                        let (db, rest) = line.strip_prefix("db")?.split_once(":keys=")?;
-                        Some((db.parse().ok()?, rest.split(',').next()?.parse().ok()?))
-                    })
-                    .collect()
-            }
-            other => panic!("INFO keyspace: {other:?}"),
-        };
+        let theirs = compare::keys_per_db(&mut self.redis).expect("INFO keyspace");
         assert_eq!(
             ours,
             theirs,
             "{}keys per database (left: keel)",
             self.context()
         );
-        for db in ours.keys() {
-            self.check(&["SELECT", &db.to_string()]);
-            self.check(&["KEYS", "*"]);
-            let keys: Vec<Vec<u8>> = self
-                .keel
-                .ks
-                .db(*db)
-                .iter()
-                .map(|(k, _)| k.to_vec())
-                .collect();
-            for key in keys {
-                let key = &key[..];
-                self.check(&[&b"OBJECT"[..], b"ENCODING", key]);
-                self.check(&[&b"PTTL"[..], key]);
-                let content: &[&[u8]] = match self.check(&[&b"TYPE"[..], key]) {
-                    // HyperLogLogs have another format in keel (documented):
-                    // compare their counts.
-                    Frame::Simple(t) if t == "string" && self.is_redis_hll(key) => {
-                        &[b"PFCOUNT", key]
-                    }
-                    Frame::Simple(t) if t == "string" => &[b"GET", key],
-                    Frame::Simple(t) if t == "list" => &[b"LRANGE", key, b"0", b"-1"],
-                    Frame::Simple(t) if t == "set" => &[b"SMEMBERS", key],
-                    Frame::Simple(t) if t == "hash" => &[b"HGETALL", key],
-                    Frame::Simple(t) if t == "zset" => {
-                        &[b"ZRANGE", key, b"0", b"-1", b"WITHSCORES"]
-                    }
-                    _ => continue,
-                };
-                self.check(content);
-            }
+        let mut keel = Keel {
+            harness: &mut self.keel,
+            resp3: self.resp3,
+        };
+        if let Err(why) =
+            compare::check_databases(ours.into_keys(), &mut keel, &mut self.redis, self.resp3)
+        {
+            panic!(
+                "{}final state (resp3: {}): {why}",
+                self.context(),
+                self.resp3
+            );
         }
-        self.check(&["SELECT", "0"]);
     }
 
     /// Runs `cmds` inside MULTI/EXEC on both sides (keel applies them as
@@ -286,10 +250,6 @@ impl Diff {
             show(&theirs)
         );
         self.check_invariants(&[]);
-    }
-
-    fn is_redis_hll(&mut self, key: &[u8]) -> bool {
-        self.redis.run(&[&b"GETRANGE"[..], key, b"0", b"3"]) == Frame::bulk(&b"HYLL"[..])
     }
 
     fn context(&self) -> String {

@@ -38,6 +38,7 @@
 mod random;
 mod rules;
 mod scan;
+mod state;
 
 use bytes::Bytes;
 use resp::Frame;
@@ -46,6 +47,7 @@ use crate::Conn;
 
 pub use random::check_random_reply;
 pub use rules::{rule, Rule};
+pub use state::{check_databases, keys_per_db};
 
 /// One side of a differential test: something that executes commands.
 pub trait Side {
