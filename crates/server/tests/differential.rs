@@ -6,14 +6,14 @@
 //! the keyspace-level differential tests use); after each seed the whole
 //! state of both servers is compared, then both are flushed.
 //!
-//! `KEEL_DIFF_SEEDS=n` (default 3) and `KEEL_DIFF_STEPS=n` (default 300)
+//! `KEEL_DIFF_SEEDS=n` (default 10) and `KEEL_DIFF_STEPS=n` (default 500)
 //! make longer runs; `KEEL_DIFF_FAMILY=name` (a family or `mixed`) runs
 //! only one sequence. A mismatch names the family, seed, step, protocol
 //! and command.
 
 mod support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -115,8 +115,8 @@ fn run_sequence(
     redis: &RedisServer,
     stats: &mut Stats,
 ) {
-    let seeds = env("KEEL_DIFF_SEEDS", 3);
-    let steps = env("KEEL_DIFF_STEPS", 300);
+    let seeds = env("KEEL_DIFF_SEEDS", 10);
+    let steps = env("KEEL_DIFF_STEPS", 500);
     for resp3 in [false, true] {
         let mut pair = Pair::new(keel, redis, resp3);
         for seed in 0..seeds {
@@ -138,15 +138,15 @@ fn run_sequence(
             }
             let ours = compare::keys_per_db(&mut pair.keel).expect("keel INFO keyspace");
             let theirs = compare::keys_per_db(&mut pair.redis).expect("redis INFO keyspace");
+            let dbs: BTreeSet<usize> = ours.keys().chain(theirs.keys()).copied().collect();
+            if let Err(why) = compare::check_databases(dbs, &mut pair.keel, &mut pair.redis, resp3)
+            {
+                panic!("family {name}, seed {seed} (resp3: {resp3}), final state: {why}");
+            }
             assert_eq!(
                 ours, theirs,
                 "family {name}, seed {seed} (resp3: {resp3}): keys per database (left: keel)"
             );
-            if let Err(why) =
-                compare::check_databases(ours.into_keys(), &mut pair.keel, &mut pair.redis, resp3)
-            {
-                panic!("family {name}, seed {seed} (resp3: {resp3}), final state: {why}");
-            }
         }
     }
 }
@@ -176,9 +176,12 @@ fn random_sequences_over_tcp_match_redis() {
             stats.per_command.len(),
             t.elapsed()
         );
+        // Mixed sequences meet wrong types most of the time; each family
+        // on its own must mostly do real work.
+        let limit = if family.is_some() { 2 } else { 4 };
         assert!(
-            errors * 2 < total,
-            "{name}: most replies are errors ({errors} of {total})"
+            errors * limit < total * (limit - 1),
+            "{name}: too many replies are errors ({errors} of {total})"
         );
         ran += 1;
     }

@@ -39,6 +39,9 @@ pub enum Rule {
     RandomPick(Collection),
     /// SPOP.
     Pop,
+    /// DBSIZE: equal, or each at least the number of live keys, which must
+    /// be equal (both servers count expired keys until they reclaim them).
+    DbSize,
 }
 
 /// The collection a random pick comes from.
@@ -82,6 +85,7 @@ pub fn rule(cmd: &[Bytes]) -> Rule {
             pairs: true,
         },
         "randomkey" => Rule::RandomKey,
+        "dbsize" => Rule::DbSize,
         "srandmember" => Rule::RandomPick(Collection::Set),
         "hrandfield" => Rule::RandomPick(Collection::Hash),
         "zrandmember" => Rule::RandomPick(Collection::Zset),

@@ -1,16 +1,61 @@
 //! Whole-state comparison, after a sequence of commands: the same keys in
 //! every database, each with the same type, encoding, expiry and content.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use bytes::Bytes;
 use resp::Frame;
 
 use super::{args, check, show_command, Side};
 
-/// The number of keys per non-empty database, as `INFO keyspace` reports
-/// them.
+/// The number of live keys per non-empty database: the databases `INFO
+/// keyspace` lists, each counted by a whole SCAN (so keys that expired but
+/// are still stored do not count; Redis also deletes them on the way).
+/// Database 0 is selected afterwards.
 pub fn keys_per_db(side: &mut dyn Side) -> Result<BTreeMap<usize, usize>, String> {
+    let mut counts = BTreeMap::new();
+    for db in info_keyspace(side)?.into_keys() {
+        let index = db.to_string();
+        side.call(&args(&[b"SELECT", index.as_bytes()]));
+        let n = live_keys(side)?;
+        if n > 0 {
+            counts.insert(db, n);
+        }
+    }
+    side.call(&args(&[b"SELECT", b"0"]));
+    Ok(counts)
+}
+
+/// The number of keys a whole SCAN of the selected database returns. SCAN
+/// skips expired keys (and Redis deletes them on the way), so this counts
+/// live keys even where DBSIZE still counts expired ones.
+pub(super) fn live_keys(side: &mut dyn Side) -> Result<usize, String> {
+    let mut cursor = Bytes::from_static(b"0");
+    let mut keys = BTreeSet::new();
+    for _ in 0..100_000 {
+        let cmd = [
+            Bytes::from_static(b"SCAN"),
+            cursor.clone(),
+            Bytes::from_static(b"COUNT"),
+            Bytes::from_static(b"1000"),
+        ];
+        let reply = side.call(&cmd);
+        let Frame::Array(parts) = &reply else {
+            return Err(format!("SCAN replied {reply:?}"));
+        };
+        let [Frame::Bulk(next), Frame::Array(found)] = &parts[..] else {
+            return Err(format!("SCAN replied {reply:?}"));
+        };
+        keys.extend(found.iter().map(super::encoded));
+        if &next[..] == b"0" {
+            return Ok(keys.len());
+        }
+        cursor = next.clone();
+    }
+    Err("SCAN did not finish".into())
+}
+
+fn info_keyspace(side: &mut dyn Side) -> Result<BTreeMap<usize, usize>, String> {
     match side.call(&args(&[b"INFO", b"keyspace"])) {
         Frame::Bulk(info) | Frame::Verbatim { text: info, .. } => {
             Ok(String::from_utf8_lossy(&info)

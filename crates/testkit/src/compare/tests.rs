@@ -293,3 +293,43 @@ fn dump_arguments_are_substituted_per_side() {
     let out = substitute(&cmd("RESTORE k2 0 $DUMP:k $DUMP:nope"), &mut side);
     assert_eq!(out, cmd("RESTORE k2 0 payload "));
 }
+
+#[test]
+fn expired_keys_redis_has_not_reclaimed() {
+    // DBSIZE: both may count expired keys; live keys (a SCAN) decide.
+    let one_live = |c: &str| match c {
+        "SCAN 0 COUNT 1000" => Frame::Array(vec![b("0"), arr(&["k"])]),
+        other => panic!("{other}"),
+    };
+    assert!(agree_with("DBSIZE", int(1), int(2), one_live).is_ok());
+    assert!(agree_with("DBSIZE", int(3), int(2), one_live).is_ok());
+    assert!(agree_with("DBSIZE", int(0), int(2), one_live).is_err());
+    let keel_pages = |c: &str| match c {
+        "SCAN 0 COUNT 1000" => Frame::Array(vec![b("0"), arr(&["k", "l"])]),
+        other => panic!("{other}"),
+    };
+    let run = judge(
+        &cmd("DBSIZE"),
+        &int(2),
+        &int(1),
+        &mut Fake(keel_pages),
+        &mut Fake(one_live),
+        false,
+    );
+    assert!(run.is_err());
+    // SCAN TYPE none: Redis lists expired keys, which are gone after.
+    let page = |items: &[&str]| Frame::Array(vec![b("0"), arr(items)]);
+    let gone = |c: &str| match c {
+        "EXISTS k4" => int(0),
+        other => panic!("{other}"),
+    };
+    let scan = "SCAN 0 COUNT 1000 TYPE none";
+    assert!(agree_with(scan, page(&[]), page(&["k4"]), gone).is_ok());
+    assert!(agree_with(scan, page(&["k4"]), page(&["k4"]), gone).is_ok());
+    assert!(agree_with(scan, page(&["k4"]), page(&[]), gone).is_err());
+    let there = |c: &str| match c {
+        "EXISTS k4" => int(1),
+        other => panic!("{other}"),
+    };
+    assert!(agree_with(scan, page(&[]), page(&["k4"]), there).is_err());
+}
