@@ -7,9 +7,10 @@
 //! state of both servers is compared, then both are flushed.
 //!
 //! `KEEL_DIFF_SEEDS=n` (default 10) and `KEEL_DIFF_STEPS=n` (default 500)
-//! make longer runs; `KEEL_DIFF_FAMILY=name` (a family or `mixed`) runs
-//! only one sequence. A mismatch names the family, seed, step, protocol
-//! and command.
+//! make longer runs; `KEEL_DIFF_FIRST_SEED=n` (default 0) starts elsewhere
+//! and `KEEL_DIFF_FAMILY=name` (a family or `mixed`) runs only one
+//! sequence. A mismatch names the family, seed, step, protocol and command
+//! and how to replay it.
 
 mod support;
 
@@ -115,11 +116,12 @@ fn run_sequence(
     redis: &RedisServer,
     stats: &mut Stats,
 ) {
+    let first = env("KEEL_DIFF_FIRST_SEED", 0);
     let seeds = env("KEEL_DIFF_SEEDS", 10);
     let steps = env("KEEL_DIFF_STEPS", 500);
     for resp3 in [false, true] {
         let mut pair = Pair::new(keel, redis, resp3);
-        for seed in 0..seeds {
+        for seed in first..first + seeds {
             pair.flush();
             let mut g = Gen::new(seed);
             for step in 0..steps {
@@ -131,7 +133,7 @@ fn run_sequence(
                     Ok(reply) => stats.record(&cmd, &reply),
                     Err(why) => panic!(
                         "family {name}, seed {seed}, step {step} (resp3: {resp3}): reply to {} {why}\n\
-                         reproduce with KEEL_DIFF_FAMILY={name}",
+                         replay with KEEL_DIFF_FAMILY={name} KEEL_DIFF_FIRST_SEED={seed} KEEL_DIFF_SEEDS=1",
                         show_command(&cmd)
                     ),
                 }

@@ -1,7 +1,8 @@
 //! Seeded random command sequences through the [`Diff`] driver.
 //!
-//! `KEEL_DIFF_SEEDS=n` runs `n` seeds (from the test's first seed) and
-//! `KEEL_DIFF_STEPS=n` runs `n` commands per seed, for longer local runs.
+//! `KEEL_DIFF_SEEDS=n` runs `n` seeds (from the test's first seed, or from
+//! `KEEL_DIFF_FIRST_SEED`) and `KEEL_DIFF_STEPS=n` runs `n` commands per
+//! seed, for longer local runs or to replay one failing seed.
 
 use std::collections::BTreeMap;
 use std::ops::Range;
@@ -93,9 +94,10 @@ pub(crate) fn random_sequences(
     mut next: impl FnMut(&mut Diff, &mut Gen, Step) -> Vec<Vec<u8>>,
     mut after_seed: impl FnMut(&mut Diff, u64),
 ) -> Stats {
+    let first = env("KEEL_DIFF_FIRST_SEED").unwrap_or(seeds.start);
     let seeds = match env("KEEL_DIFF_SEEDS") {
-        Some(n) => seeds.start..seeds.start + n,
-        None => seeds,
+        Some(n) => first..first + n,
+        None => first..first + (seeds.end - seeds.start),
     };
     let steps = env("KEEL_DIFF_STEPS").map_or(steps, |n| n as usize);
     let passes: &[bool] = match protocols {
@@ -114,7 +116,9 @@ pub(crate) fn random_sequences(
                 if let Protocols::Mixed(n) = protocols {
                     d.set_resp3(step % n == n - 1);
                 }
-                d.label = format!("{family} seed {seed} step {step}");
+                d.label = format!(
+                    "{family} seed {seed} step {step}; replay: KEEL_DIFF_FIRST_SEED={seed} KEEL_DIFF_SEEDS=1"
+                );
                 let reply = d.check(&cmd);
                 stats.record(&cmd, &reply);
             }

@@ -54,6 +54,15 @@ fn kind(frame: &Frame) -> String {
         .to_string()
 }
 
+fn same_kind(ours: &Frame, theirs: &Frame) -> Result<(), String> {
+    let (a, b) = (kind(ours), kind(theirs));
+    if a == b {
+        Ok(())
+    } else {
+        Err(format!("differ in type ({a} vs {b})"))
+    }
+}
+
 /// SRANDMEMBER, HRANDFIELD, ZRANDMEMBER.
 pub(super) fn pick(
     collection: Collection,
@@ -66,13 +75,7 @@ pub(super) fn pick(
     if nothing(theirs) {
         return exact(ours, theirs);
     }
-    if kind(ours) != kind(theirs) {
-        return Err(format!(
-            "differ in type ({} vs {})",
-            kind(ours),
-            kind(theirs)
-        ));
-    }
+    same_kind(ours, theirs)?;
     let content = content(redis, collection, &cmd[1])?;
     let count = match cmd.get(2) {
         None => None,
@@ -253,13 +256,7 @@ pub(super) fn spop(
     let (Some(k), Some(r)) = (popped(ours), popped(theirs)) else {
         return exact(ours, theirs);
     };
-    if kind(ours) != kind(theirs) {
-        return Err(format!(
-            "differ in type ({} vs {})",
-            kind(ours),
-            kind(theirs)
-        ));
-    }
+    same_kind(ours, theirs)?;
     if k.len() != r.len() {
         return Err(format!(
             "keel popped {} members, redis {}",

@@ -582,6 +582,55 @@ fn zrangestore() {
     }
 }
 
+/// A ZRANGESTORE destination is filled in range order, as a listpack until
+/// a long member (or the 129th) converts it: zero scores added before lose
+/// their sign, later ones keep it; rank ranges of more than 128 members
+/// start as a skiplist (found by the random differential test).
+#[test]
+fn zrangestore_signed_zeros() {
+    let long = "L".repeat(70);
+    let mut d = Diff::new();
+    d.check_all(&[
+        &["ZADD", "t", "1", &long, "-0", "a", "5", "b", "-0", "c"],
+        &["ZSCORE", "t", "a"],
+        &["ZRANGESTORE", "d1", "t", "0", "-1"],
+        &["ZRANGESTORE", "d2", "t", "0", "-1", "REV"],
+        &["ZRANGESTORE", "d3", "t", "-inf", "+inf", "BYSCORE"],
+        &["ZRANGESTORE", "d4", "t", "+inf", "-inf", "BYSCORE", "REV"],
+        &["ZRANGESTORE", "d5", "t", "0", "1"],
+    ]);
+    for k in ["d1", "d2", "d3", "d4", "d5"] {
+        d.check(&["ZRANGE", k, "0", "-1", "WITHSCORES"]);
+        d.check_encoding(k);
+    }
+    let mut big = big_zadd("big", 200);
+    big.extend(["-0", "a", "-0", "b"].map(String::from));
+    d.check(&big);
+    d.check_all(&[
+        &["ZRANGESTORE", "b1", "big", "0", "-1"],
+        &["ZRANGESTORE", "b2", "big", "-inf", "+inf", "BYSCORE"],
+        &["ZRANGESTORE", "b3", "big", "0", "-1", "REV"],
+        &["ZRANGESTORE", "b4", "big", "0", "127"],
+        &["ZRANGESTORE", "b5", "big", "0", "128"],
+        &[
+            "ZRANGESTORE",
+            "b6",
+            "big",
+            "-inf",
+            "1",
+            "BYSCORE",
+            "LIMIT",
+            "0",
+            "150",
+        ],
+    ]);
+    for k in ["b1", "b2", "b3", "b4", "b5", "b6"] {
+        d.check(&["ZRANGE", k, "0", "2", "WITHSCORES"]);
+        d.check(&["ZMSCORE", k, "a", "b", &long]);
+        d.check_encoding(k);
+    }
+}
+
 #[test]
 fn zremrange() {
     let mut d = Diff::new();
