@@ -330,9 +330,10 @@ impl Keyspace {
             max: max_bytes,
             records: 0,
         };
-        chunk
-            .buf
-            .reserve(max_bytes.min(4 << 20).saturating_sub(chunk.buf.len()));
+        // Room for `max_bytes` plus a typical last record, so that the
+        // record crossing the limit does not double the buffer.
+        let room = max_bytes.min(4 << 20).saturating_add(1024);
+        chunk.buf.reserve(room.saturating_sub(chunk.buf.len()));
         // Pre-images first, so that they do not wait for the cursor.
         for db in &mut self.dbs {
             if let (_, Some(snap)) = db.snapshot_parts() {

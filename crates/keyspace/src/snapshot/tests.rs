@@ -16,11 +16,17 @@ use crate::{Ctx, Db, Op};
 // ---------------------------------------------------------------------------
 // Helpers
 
+/// Every snapshot in these tests finishes within this many chunks (each
+/// chunk emits at least one of a bounded number of records): a broken
+/// implementation fails instead of looping.
+const MAX_CHUNKS: usize = 100_000;
+
 /// Pulls every remaining chunk (no writes in between).
 fn drain(ks: &mut Keyspace, max_bytes: usize) -> Vec<Vec<u8>> {
     let mut chunks = Vec::new();
     while let Some(chunk) = ks.snapshot_chunk(max_bytes) {
         chunks.push(chunk);
+        assert!(chunks.len() < MAX_CHUNKS, "the snapshot does not finish");
     }
     chunks
 }
@@ -100,6 +106,24 @@ fn sample(now: u64) -> Keyspace {
 
 // ---------------------------------------------------------------------------
 // Round trips without concurrent writes
+
+#[test]
+fn the_documented_example_is_exact() {
+    // docs/design/snapshot.md, "Keyspace snapshot contents", "Example".
+    let mut ks = Keyspace::new(2);
+    run(&mut ks, 1, 1000, &[b"SET", b"k", b"hi"]);
+    let chunks = snapshot_of(&mut ks, 1 << 20);
+    assert_eq!(chunks.len(), 1);
+    let expected: &[u8] = &[
+        0x4B, 0x45, 0x45, 0x4C, 0x4B, 0x45, 0x59, 0x53, // magic
+        0x01, 0x00, 0x00, 0x00, // version
+        0x01, 0x06, 0x02, 0xE8, 0x07, 0x01, 0x00, 0x00, // header
+        0x02, 0x08, 0x01, 0x01, 0x6B, 0x00, 0x01, 0x02, 0x68, 0x69, // entry
+        0x03, 0x01, 0x01, // end
+    ];
+    assert_eq!(chunks[0], expected);
+    assert_eq!(expected.len(), 33);
+}
 
 #[test]
 fn empty_keyspace_round_trips_in_one_chunk() {
@@ -233,6 +257,7 @@ fn check_under_writes(mut ks: Keyspace, max_bytes: usize, mut write: impl FnMut(
             Some(chunk) => chunks.push(chunk),
             None => break,
         }
+        assert!(chunks.len() < MAX_CHUNKS, "the snapshot does not finish");
     }
     let restored = restore_ok(&chunks);
     assert!(
@@ -382,6 +407,9 @@ fn emptied_collections_and_reclaimed_expired_keys_are_pre_images() {
 // ---------------------------------------------------------------------------
 // Random workloads
 
+/// Key groups: the generators' six keys times this many.
+const GROUPS: u64 = 30;
+
 /// Two keyspaces that receive the same writes: `live` has the snapshot
 /// running, `control` never does.
 struct World {
@@ -415,10 +443,10 @@ impl World {
         self.rng.next_u64() % n.max(1)
     }
 
-    /// One of ~60 keys per database; `k0`..`k5` of the generators are
-    /// spread over groups so that snapshots see many keys.
+    /// One of 180 keys per database; `k0`..`k5` of the generators are
+    /// spread over the same groups so that snapshots see many keys.
     fn key(&mut self) -> Vec<u8> {
-        format!("k{}:{}", self.below(6), self.below(10)).into_bytes()
+        format!("k{}:{}", self.below(6), self.below(GROUPS)).into_bytes()
     }
 
     /// Applies `op` to both keyspaces and checks they answer the same.
@@ -473,7 +501,7 @@ impl World {
     fn family_command(&mut self) -> Vec<Vec<u8>> {
         let index = self.below(self.families.len() as u64) as usize;
         let mut args = (self.families[index].1)(&mut self.gen);
-        let group = self.below(10);
+        let group = self.below(GROUPS);
         for arg in &mut args[1..] {
             let is_key = |a: &[u8]| a.len() == 2 && a[0] == b'k' && (b'0'..=b'5').contains(&a[1]);
             if is_key(arg) {
@@ -525,8 +553,8 @@ impl World {
                     b.to_string().into_bytes(),
                 ]);
             }
-            72 => self.command(vec![b"FLUSHDB".to_vec()]),
-            73 if self.below(4) == 0 => self.command(vec![b"FLUSHALL".to_vec()]),
+            72 if self.below(3) == 0 => self.command(vec![b"FLUSHDB".to_vec()]),
+            73 if self.below(10) == 0 => self.command(vec![b"FLUSHALL".to_vec()]),
             74..=76 => self.db = self.below(16) as usize,
             77..=79 => {
                 // Collection mutations that may empty the key.
@@ -607,46 +635,122 @@ impl World {
     }
 
     fn chunk_size(&mut self) -> usize {
-        match self.below(10) {
-            0 => 0,
-            1..=6 => self.below(300) as usize,
-            7 | 8 => self.below(4096) as usize,
+        match self.below(100) {
+            0..=19 => 0,
+            20..=94 => self.below(150) as usize,
+            95..=98 => self.below(2000) as usize,
             _ => 1 << 16,
+        }
+    }
+
+    /// Creates (or overwrites) one key of a random type, with a random
+    /// expiry sometimes, in a random database.
+    fn populate(&mut self) {
+        self.db = self.below(16) as usize;
+        let k = self.key();
+        let n = 1 + self.below(5);
+        let items = |w: &mut World, ints: bool| -> Vec<Vec<u8>> {
+            (0..n)
+                .map(|_| match ints {
+                    true => w.below(1000).to_string().into_bytes(),
+                    false => w.key(),
+                })
+                .collect()
+        };
+        let mut args = match self.below(6) {
+            0 => vec![b"SET".to_vec(), k.clone(), self.key()],
+            1 => vec![b"SET".to_vec(), k.clone(), self.below(1000).to_string().into_bytes()],
+            2 => [vec![b"RPUSH".to_vec(), k.clone()], items(self, false)].concat(),
+            3 => {
+                let ints = self.below(2) == 0;
+                [vec![b"SADD".to_vec(), k.clone()], items(self, ints)].concat()
+            }
+            4 => {
+                let mut args = vec![b"HSET".to_vec(), k.clone()];
+                for field in items(self, false) {
+                    args.push(field);
+                    args.push(self.key());
+                }
+                args
+            }
+            _ => {
+                let value = zset(&[(&b"a"[..], 1.0), (&b"b"[..], self.below(5) as f64)]);
+                for ks in [&mut self.live, &mut self.control] {
+                    ks.db_mut(self.db).insert(&k, value.clone());
+                }
+                return;
+            }
+        };
+        self.command(std::mem::take(&mut args));
+        match self.below(6) {
+            0 => {
+                let ms = (1 + self.below(2000)).to_string().into_bytes();
+                self.command(vec![b"PEXPIRE".to_vec(), k, ms]);
+            }
+            1 => {
+                let s = (100 + self.below(2000)).to_string().into_bytes();
+                self.command(vec![b"EXPIRE".to_vec(), k, s]);
+            }
+            _ => {}
         }
     }
 }
 
+/// What a random run exercised (printed with `SNAPSHOT_TEST_TRACE=1`).
+#[derive(Debug, Default)]
+struct Trace {
+    keys: usize,
+    writes: usize,
+    chunks: usize,
+    max_pending: usize,
+    max_done: usize,
+    max_detached: usize,
+}
+
 /// Builds a random keyspace, snapshots it while random writes run between
-/// chunks, and checks the snapshot is the state at `begin_snapshot` and
-/// that the snapshot changed nothing else.
-fn random_snapshot_under_writes(seed: u64, initial: usize, writes: usize) {
+/// chunks, and checks that the snapshot is the state at `begin_snapshot`
+/// and that the snapshot changed nothing else (replies, outcomes and the
+/// exact state, key order included, match a keyspace that never ran one).
+fn random_snapshot_under_writes(seed: u64, populate: usize, initial: usize, writes: usize) -> Trace {
     let mut w = World::new(seed);
-    for _ in 0..initial {
-        w.step();
+    for i in 0..populate + initial {
+        if i < populate {
+            w.populate();
+        } else {
+            w.step();
+        }
     }
     assert_eq!(w.live, w.control);
     let expected = w.live.clone();
+    let mut trace = Trace {
+        keys: (0..16).map(|i| expected.db(i).len()).sum(),
+        ..Trace::default()
+    };
     w.live.begin_snapshot().unwrap();
     let mut chunks = Vec::new();
-    let mut steps = 0;
     while w.live.snapshot_in_progress() {
-        if steps < writes && w.below(3) != 0 {
+        if trace.writes < writes && w.below(8) != 0 {
             w.step();
-            steps += 1;
+            trace.writes += 1;
         } else {
             let max = w.chunk_size();
             chunks.push(w.live.snapshot_chunk(max).expect("in progress"));
+            assert!(chunks.len() < MAX_CHUNKS, "the snapshot does not finish");
         }
         if let Some(stats) = w.live.snapshot_stats() {
             // Marks only exist for keys in unvisited regions.
-            assert!(stats.done_keys <= stats.unvisited);
+            assert!(stats.done_keys <= stats.unvisited, "{stats:?}");
+            trace.max_pending = trace.max_pending.max(stats.pending_bytes);
+            trace.max_done = trace.max_done.max(stats.done_keys);
+            trace.max_detached = trace.max_detached.max(stats.detached_entries);
         }
     }
+    trace.chunks = chunks.len();
     // The hooks are off now: more writes still agree.
     for _ in 0..20 {
         w.step();
     }
-    assert_eq!(w.live, w.control, "the snapshot changed the live state");
+    assert_eq!(w.live, w.control, "seed {seed}: the snapshot changed the live state");
     for i in 0..16 {
         assert!(w.live.db(i).snapshot().is_none());
     }
@@ -660,26 +764,40 @@ fn random_snapshot_under_writes(seed: u64, initial: usize, writes: usize) {
     let cut = (w.below(bytes.len() as u64) as usize).min(bytes.len());
     let (a, b) = bytes.split_at(cut);
     assert!(Keyspace::restore([a, b]).unwrap().logically_equal(&expected));
+    if std::env::var_os("SNAPSHOT_TEST_TRACE").is_some() {
+        eprintln!("seed {seed}: {trace:?}");
+    }
+    trace
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(48))]
+    #![proptest_config(ProptestConfig::with_cases(32))]
 
     #[test]
     fn snapshot_is_point_in_time_under_random_writes(
         seed in any::<u64>(),
-        initial in 0usize..400,
-        writes in 0usize..400,
+        populate in 0usize..1500,
+        initial in 0usize..300,
+        writes in 0usize..1500,
     ) {
-        random_snapshot_under_writes(seed, initial, writes);
+        random_snapshot_under_writes(seed, populate, initial, writes);
     }
 }
 
 #[test]
 fn snapshot_under_random_writes_fixed_seeds() {
-    for seed in 0..8 {
-        random_snapshot_under_writes(seed, 300, 300);
+    let mut total = Trace::default();
+    for seed in 0..6 {
+        let t = random_snapshot_under_writes(seed, 1000, 200, 1500);
+        total.keys += t.keys;
+        total.writes += t.writes;
+        total.max_pending = total.max_pending.max(t.max_pending);
+        total.max_done = total.max_done.max(t.max_done);
+        total.max_detached = total.max_detached.max(t.max_detached);
     }
+    // The workload does exercise every mechanism.
+    assert!(total.keys > 1000, "{total:?}");
+    assert!(total.max_pending > 0 && total.max_done > 0 && total.max_detached > 0, "{total:?}");
 }
 
 // ---------------------------------------------------------------------------
@@ -702,6 +820,7 @@ fn a_snapshot_without_writes_holds_nothing_but_the_chunk() {
         assert!(chunk.len() < max + 100, "chunk of {} bytes", chunk.len());
         total += chunk.len();
         chunks += 1;
+        assert!(chunks < MAX_CHUNKS, "the snapshot does not finish");
         if let Some(stats) = ks.snapshot_stats() {
             assert_eq!(stats.pending_bytes, 0);
             assert_eq!(stats.done_keys, 0);
