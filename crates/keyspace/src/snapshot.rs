@@ -511,7 +511,10 @@ enum Stage {
     /// Expecting the header record.
     Header,
     /// Expecting entry records or the end record.
-    Entries { ks: Keyspace, records: u64 },
+    Entries {
+        ks: Keyspace,
+        records: u64,
+    },
     /// The end record was read.
     Done(Keyspace),
     Failed(CodecError),

@@ -94,7 +94,10 @@ fn snapshot_memory_is_bounded_by_chunks_and_changes_not_by_the_dataset() {
     let extra = extra_peak(base);
     eprintln!("no writes: {extra} bytes at peak for a {size}-byte snapshot");
     assert!(size > KEYS * 100, "snapshot of {size} bytes");
-    assert!(extra < CHUNK + (8 << 10), "{extra} bytes for a {size}-byte snapshot");
+    assert!(
+        extra < CHUNK + (8 << 10),
+        "{extra} bytes for a {size}-byte snapshot"
+    );
 
     // Writes to 1000 keys during the snapshot, 100 between chunks: plus
     // the pre-images of one batch (about 120 bytes each, emitted by the

@@ -98,8 +98,10 @@ fn sample(now: u64) -> Keyspace {
         run(&mut ks, db, now, &[b"SADD", b"set", b"x", b"y", d]);
         run(&mut ks, db, now, &[b"SET", b"ttl", b"v", b"PX", b"100000"]);
         run(&mut ks, db, now, &[b"SET", b"short", b"v", b"PX", b"10"]);
-        ks.db_mut(db)
-            .insert(b"zset", zset(&[(&b"m1"[..], 1.5), (&b"m0"[..], -2.0), (d, 0.0)]));
+        ks.db_mut(db).insert(
+            b"zset",
+            zset(&[(&b"m1"[..], 1.5), (&b"m0"[..], -2.0), (d, 0.0)]),
+        );
     }
     ks
 }
@@ -174,7 +176,10 @@ fn all_databases_and_types_round_trip_with_any_chunk_size() {
     let tx = Op::Transaction {
         session: 7,
         resp3: false,
-        commands: vec![(0, vec![Bytes::from("SET"), Bytes::from("a"), Bytes::from("1")])],
+        commands: vec![(
+            0,
+            vec![Bytes::from("SET"), Bytes::from("a"), Bytes::from("1")],
+        )],
     };
     for ks in [&mut ks, &mut restored] {
         run(ks, 0, now + 30, &[b"SET", b"str", b"changed"]);
@@ -198,7 +203,7 @@ fn chunks_are_bounded_and_any_split_of_the_bytes_restores() {
         assert!(chunk.len() < 256 + 200, "chunk of {} bytes", chunk.len());
     }
     let bytes = concat(&chunks);
-    let whole = restore_ok(&[bytes.clone()]);
+    let whole = restore_ok(std::slice::from_ref(&bytes));
     assert!(whole.logically_equal(&ks));
     let bytewise: Vec<&[u8]> = bytes.chunks(1).collect();
     assert!(Keyspace::restore(bytewise).unwrap().logically_equal(&ks));
@@ -245,7 +250,11 @@ fn numbered(n: usize) -> Keyspace {
 
 /// Takes a snapshot of `ks`, calling `write` before every chunk of
 /// `max_bytes`, and checks it against the state at the start.
-fn check_under_writes(mut ks: Keyspace, max_bytes: usize, mut write: impl FnMut(&mut Keyspace, usize)) {
+fn check_under_writes(
+    mut ks: Keyspace,
+    max_bytes: usize,
+    mut write: impl FnMut(&mut Keyspace, usize),
+) {
     let expected = ks.clone();
     ks.begin_snapshot().unwrap();
     let mut chunks = Vec::new();
@@ -325,7 +334,8 @@ fn in_place_changes_emit_the_pre_image_once() {
 fn flushdb_and_flushall_keep_the_point_in_time_view_without_copying() {
     let mut ks = numbered(100);
     for i in 0..10 {
-        ks.db_mut(1).insert(format!("other{i}").as_bytes(), Value::Int(i));
+        ks.db_mut(1)
+            .insert(format!("other{i}").as_bytes(), Value::Int(i));
     }
     let expected = ks.clone();
     ks.begin_snapshot().unwrap();
@@ -358,7 +368,8 @@ fn flushdb_and_flushall_keep_the_point_in_time_view_without_copying() {
 fn swapdb_move_and_rename_keep_the_point_in_time_view() {
     let mut ks = numbered(40);
     for i in 0..40 {
-        ks.db_mut(2).insert(format!("k{i}").as_bytes(), Value::Int(1000 + i));
+        ks.db_mut(2)
+            .insert(format!("k{i}").as_bytes(), Value::Int(1000 + i));
     }
     check_under_writes(ks, 30, |ks, step| {
         let k = format!("k{}", step % 40);
@@ -580,12 +591,16 @@ impl World {
                 let value = zset(&refs);
                 let expire = (self.below(3) == 0).then(|| self.now + self.below(500));
                 for ks in [&mut self.live, &mut self.control] {
-                    ks.db_mut(self.db).insert_with_expiry(&k, value.clone(), expire);
+                    ks.db_mut(self.db)
+                        .insert_with_expiry(&k, value.clone(), expire);
                 }
             }
             86..=88 => {
                 let candidates = self.live.active_expire_candidates(self.now, 5);
-                assert_eq!(candidates, self.control.active_expire_candidates(self.now, 5));
+                assert_eq!(
+                    candidates,
+                    self.control.active_expire_candidates(self.now, 5)
+                );
                 for (db, keys) in candidates {
                     self.apply(&Op::Expire { db, keys });
                 }
@@ -609,7 +624,10 @@ impl World {
                 let commands = (0..1 + self.below(3))
                     .map(|_| {
                         let args = self.family_command();
-                        (self.below(3) as usize, args.into_iter().map(Bytes::from).collect())
+                        (
+                            self.below(3) as usize,
+                            args.into_iter().map(Bytes::from).collect(),
+                        )
                     })
                     .filter(|(_, args): &(usize, Vec<Bytes>)| {
                         !args[0].eq_ignore_ascii_case(b"select")
@@ -626,7 +644,11 @@ impl World {
                 let big = (0..50 + self.below(200))
                     .map(|i| format!("member{i}").into_bytes())
                     .collect::<Vec<_>>();
-                let name: &[u8] = if self.below(2) == 0 { b"SADD" } else { b"RPUSH" };
+                let name: &[u8] = if self.below(2) == 0 {
+                    b"SADD"
+                } else {
+                    b"RPUSH"
+                };
                 let mut args = vec![name.to_vec(), k];
                 args.extend(big);
                 self.command(args);
@@ -659,7 +681,11 @@ impl World {
         };
         let mut args = match self.below(6) {
             0 => vec![b"SET".to_vec(), k.clone(), self.key()],
-            1 => vec![b"SET".to_vec(), k.clone(), self.below(1000).to_string().into_bytes()],
+            1 => vec![
+                b"SET".to_vec(),
+                k.clone(),
+                self.below(1000).to_string().into_bytes(),
+            ],
             2 => [vec![b"RPUSH".to_vec(), k.clone()], items(self, false)].concat(),
             3 => {
                 let ints = self.below(2) == 0;
@@ -711,7 +737,12 @@ struct Trace {
 /// chunks, and checks that the snapshot is the state at `begin_snapshot`
 /// and that the snapshot changed nothing else (replies, outcomes and the
 /// exact state, key order included, match a keyspace that never ran one).
-fn random_snapshot_under_writes(seed: u64, populate: usize, initial: usize, writes: usize) -> Trace {
+fn random_snapshot_under_writes(
+    seed: u64,
+    populate: usize,
+    initial: usize,
+    writes: usize,
+) -> Trace {
     let mut w = World::new(seed);
     for i in 0..populate + initial {
         if i < populate {
@@ -750,7 +781,10 @@ fn random_snapshot_under_writes(seed: u64, populate: usize, initial: usize, writ
     for _ in 0..20 {
         w.step();
     }
-    assert_eq!(w.live, w.control, "seed {seed}: the snapshot changed the live state");
+    assert_eq!(
+        w.live, w.control,
+        "seed {seed}: the snapshot changed the live state"
+    );
     for i in 0..16 {
         assert!(w.live.db(i).snapshot().is_none());
     }
@@ -763,7 +797,9 @@ fn random_snapshot_under_writes(seed: u64, populate: usize, initial: usize, writ
     let bytes = concat(&chunks);
     let cut = (w.below(bytes.len() as u64) as usize).min(bytes.len());
     let (a, b) = bytes.split_at(cut);
-    assert!(Keyspace::restore([a, b]).unwrap().logically_equal(&expected));
+    assert!(Keyspace::restore([a, b])
+        .unwrap()
+        .logically_equal(&expected));
     if std::env::var_os("SNAPSHOT_TEST_TRACE").is_some() {
         eprintln!("seed {seed}: {trace:?}");
     }
@@ -797,7 +833,10 @@ fn snapshot_under_random_writes_fixed_seeds() {
     }
     // The workload does exercise every mechanism.
     assert!(total.keys > 1000, "{total:?}");
-    assert!(total.max_pending > 0 && total.max_done > 0 && total.max_detached > 0, "{total:?}");
+    assert!(
+        total.max_pending > 0 && total.max_done > 0 && total.max_detached > 0,
+        "{total:?}"
+    );
 }
 
 // ---------------------------------------------------------------------------
@@ -809,7 +848,8 @@ fn a_snapshot_without_writes_holds_nothing_but_the_chunk() {
     let mut ks = Keyspace::new(16);
     for i in 0..n {
         let k = format!("key:{i:08}");
-        ks.db_mut(i % 4).insert(k.as_bytes(), Value::string(&[b'x'; 30]));
+        ks.db_mut(i % 4)
+            .insert(k.as_bytes(), Value::string(&[b'x'; 30]));
     }
     let max = 4096;
     ks.begin_snapshot().unwrap();
@@ -958,7 +998,10 @@ fn huge_declared_lengths_allocate_nothing() {
     let mut loader = SnapshotLoader::new();
     loader.feed(&bytes).unwrap();
     assert!(loader.partial.len() < 20);
-    assert_eq!(loader.finish().unwrap_err(), CodecError("truncated snapshot"));
+    assert_eq!(
+        loader.finish().unwrap_err(),
+        CodecError("truncated snapshot")
+    );
     // A key, a list and a watch list declaring more than the record holds.
     for body in [
         &[0x00, 0xff, 0xff, 0xff, 0xff, 0x0f][..],
@@ -1017,23 +1060,52 @@ fn structural_errors_are_named() {
     assert!(Keyspace::restore([&ok]).is_ok());
     let cases: Vec<(Vec<u8>, &str)> = vec![
         (Vec::new(), "empty snapshot"),
-        (b"KEELKEYX\x01\0\0\0".to_vec(), "not a keyspace snapshot (bad magic)"),
-        (b"KEELKEYS\x02\0\0\0".to_vec(), "unsupported keyspace snapshot version"),
-        ([prefix(2)[..12].to_vec(), end(0)].concat(), "missing header record"),
-        ([prefix(2), prefix(2)[12..].to_vec()].concat(), "duplicate header record"),
-        ([prefix(2), entry(2, b"k", &Value::Int(1))].concat(), "database index out of range"),
         (
-            [prefix(2), entry(0, b"k", &Value::Int(1)), entry(0, b"k", &Value::Int(2))].concat(),
+            b"KEELKEYX\x01\0\0\0".to_vec(),
+            "not a keyspace snapshot (bad magic)",
+        ),
+        (
+            b"KEELKEYS\x02\0\0\0".to_vec(),
+            "unsupported keyspace snapshot version",
+        ),
+        (
+            [prefix(2)[..12].to_vec(), end(0)].concat(),
+            "missing header record",
+        ),
+        (
+            [prefix(2), prefix(2)[12..].to_vec()].concat(),
+            "duplicate header record",
+        ),
+        (
+            [prefix(2), entry(2, b"k", &Value::Int(1))].concat(),
+            "database index out of range",
+        ),
+        (
+            [
+                prefix(2),
+                entry(0, b"k", &Value::Int(1)),
+                entry(0, b"k", &Value::Int(2)),
+            ]
+            .concat(),
             "duplicate key",
         ),
         (
             [prefix(2), entry(0, b"k", &Value::List(Box::default()))].concat(),
             "empty collection",
         ),
-        ([prefix(2), entry(0, b"k", &Value::Int(1)), end(2)].concat(), "record count mismatch (lost records)"),
+        (
+            [prefix(2), entry(0, b"k", &Value::Int(1)), end(2)].concat(),
+            "record count mismatch (lost records)",
+        ),
         ([prefix(2), vec![9, 0]].concat(), "unknown record type"),
-        ([prefix(2), end(0), vec![TAG_END]].concat(), "data after the end record"),
-        ([prefix(2), vec![TAG_END, 2, 0, 0]].concat(), "trailing bytes in record"),
+        (
+            [prefix(2), end(0), vec![TAG_END]].concat(),
+            "data after the end record",
+        ),
+        (
+            [prefix(2), vec![TAG_END, 2, 0, 0]].concat(),
+            "trailing bytes in record",
+        ),
         (prefix(2), "truncated snapshot"),
     ];
     for (bytes, message) in cases {
