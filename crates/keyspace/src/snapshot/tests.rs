@@ -806,8 +806,16 @@ fn random_snapshot_under_writes(
     trace
 }
 
+/// Random cases per run; `KEEL_SNAPSHOT_CASES=n` runs more (longer soaks).
+fn random_cases() -> u32 {
+    std::env::var("KEEL_SNAPSHOT_CASES")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(32)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(32))]
+    #![proptest_config(ProptestConfig::with_cases(random_cases()))]
 
     #[test]
     fn snapshot_is_point_in_time_under_random_writes(
