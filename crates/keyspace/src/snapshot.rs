@@ -689,4 +689,8 @@ fn decode_entry(ks: &mut Keyspace, r: &mut Reader<'_>) -> Result<(), CodecError>
 }
 
 #[cfg(test)]
+mod corrupt_tests;
+#[cfg(test)]
+mod random_tests;
+#[cfg(test)]
 mod tests;
