@@ -39,9 +39,9 @@ pub enum KeyTtl {
 /// every mutation of the map must go through one of three gates, and
 /// nothing else may change, move or drop an entry:
 ///
-/// * [`Db::entry_mut`] — the only way to get `&mut Entry`: it lets the
+/// * `Db::entry_mut` — the only way to get `&mut Entry`: it lets the
 ///   snapshot save the entry's pre-image before it changes;
-/// * [`Db::remove_entry`] — the only way to remove an entry (by
+/// * `Db::remove_entry` — the only way to remove an entry (by
 ///   `swap_remove`): it saves the removed entry if the snapshot has not
 ///   reached it yet and notes the entry that `swap_remove` moved;
 /// * [`Db::clear`] — hands the entries the snapshot still needs over to it

@@ -17,17 +17,17 @@
 //! The small replicated bookkeeping (clock, sequence number, WATCH state,
 //! number of databases) is serialised at once by `begin_snapshot`. The
 //! entries are serialised lazily: every database that holds keys gets a
-//! [`DbSnapshot`] with a cursor, and chunks visit storage positions from the
+//! `DbSnapshot` with a cursor, and chunks visit storage positions from the
 //! end towards the start, like SCAN. Positions `[0, cursor)` are the
 //! unvisited region.
 //!
 //! * New keys are appended at the end, outside the unvisited region, so
 //!   they are never emitted.
 //! * Before an entry of the unvisited region changes in place, its gate
-//!   ([`DbSnapshot::before_change`]) serialises the pre-image into the
+//!   (`DbSnapshot::before_change`) serialises the pre-image into the
 //!   database's pending output and marks the key as done.
 //! * When an entry is removed (`swap_remove`), the gate
-//!   ([`DbSnapshot::after_remove`]) serialises it if the cursor had not
+//!   (`DbSnapshot::after_remove`) serialises it if the cursor had not
 //!   reached it and it is not done. `swap_remove` moves the *last* entry
 //!   into the hole; if that entry came from outside the unvisited region
 //!   (visited, or created after the snapshot began), it is marked done so
@@ -35,7 +35,7 @@
 //!   itself unvisited and simply stays so (the cursor shrinks with the map).
 //! * FLUSHDB / FLUSHALL hand the unvisited entries (minus done ones) over to
 //!   the snapshot, which drains them from the end; nothing is copied.
-//! * SWAPDB swaps the databases together with their [`DbSnapshot`], which
+//! * SWAPDB swaps the databases together with their `DbSnapshot`, which
 //!   records the index the database had when the snapshot began.
 //! * A database whose snapshot work is finished drops its `DbSnapshot`, so
 //!   its writes go back to the no-snapshot path.
@@ -190,7 +190,7 @@ impl DbSnapshot {
     #[inline(never)]
     pub(crate) fn detach(&mut self, mut keys: OrderedMap<Blob, Entry>) {
         keys.truncate(self.cursor);
-        for key in self.done.drain() {
+        for key in std::mem::take(&mut self.done) {
             // Order does not matter in a detached map.
             keys.swap_remove(&key);
         }
@@ -330,9 +330,10 @@ impl Keyspace {
             max: max_bytes,
             records: 0,
         };
-        chunk
-            .buf
-            .reserve(max_bytes.min(4 << 20).saturating_sub(chunk.buf.len()));
+        // Room for `max_bytes` plus a typical last record, so that the
+        // record crossing the limit does not double the buffer.
+        let room = max_bytes.min(4 << 20).saturating_add(1024);
+        chunk.buf.reserve(room.saturating_sub(chunk.buf.len()));
         // Pre-images first, so that they do not wait for the cursor.
         for db in &mut self.dbs {
             if let (_, Some(snap)) = db.snapshot_parts() {
@@ -687,5 +688,9 @@ fn decode_entry(ks: &mut Keyspace, r: &mut Reader<'_>) -> Result<(), CodecError>
     Ok(())
 }
 
+#[cfg(test)]
+mod corrupt_tests;
+#[cfg(test)]
+mod random_tests;
 #[cfg(test)]
 mod tests;
