@@ -115,6 +115,12 @@ impl Group {
         let keyspace = snapshots
             .load_current()?
             .unwrap_or_else(|| Keyspace::new(config.databases));
+        if keyspace.databases() != config.databases {
+            return Err(ReplicationError::Databases {
+                snapshot: keyspace.databases(),
+                configured: config.databases,
+            });
+        }
         let keyspace = Arc::new(RwLock::new(keyspace));
         let (last_applied, membership) = match snapshot_meta {
             Some(meta) => (meta.last_log_id, meta.last_membership),
