@@ -19,19 +19,17 @@ pub fn run(args: CheckArgs) -> anyhow::Result<bool> {
     let report = storage::check(&*vfs, &args.dir);
     print!("{report}");
     if !report.passed() {
-        println!("result: DAMAGED");
         return Ok(false);
     }
     let snapshot = report.latest_snapshot().map(|s| s.path.clone());
     match replication::verify_contents(&*vfs, &args.dir, snapshot.as_deref()) {
         Ok(contents) => {
             println!("{contents}");
-            println!("result: OK");
             Ok(true)
         }
         Err(e) => {
             println!("contents: {e}");
-            println!("result: DAMAGED");
+            println!("result: CORRUPTED (the files are intact but their contents do not decode)");
             Ok(false)
         }
     }

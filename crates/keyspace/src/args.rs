@@ -18,36 +18,18 @@ pub fn non_negative(arg: &[u8]) -> Result<u64, CmdError> {
     u64::try_from(n).map_err(|_| CmdError::NotPositive)
 }
 
-/// Parses a double like Redis's `getDoubleFromObject`: decimal or scientific
-/// notation, `inf`/`-inf`/`+inf`/`infinity`; never NaN, no surrounding
-/// spaces. Fails with "value is not a valid float".
-pub fn float(arg: &[u8]) -> Result<f64, CmdError> {
-    parse_float(arg).ok_or(CmdError::NotFloat)
-}
-
-/// The parsing behind [`float`], for callers that need their own error text.
-pub fn parse_float(arg: &[u8]) -> Option<f64> {
-    let text = std::str::from_utf8(arg).ok()?;
-    if text.is_empty()
-        || text.len() > 5000
-        || text.starts_with(char::is_whitespace)
-        || text.ends_with(char::is_whitespace)
-    {
-        return None;
-    }
-    let value: f64 = text.parse().ok()?;
-    (!value.is_nan()).then_some(value)
-}
-
 /// Parses a blocking command's timeout in seconds (a float) into
 /// milliseconds; `0` means block forever.
 ///
-/// Follows Redis 7.0: the seconds are multiplied by 1000 and truncated
-/// toward zero (so `0.0001` and `-0.0001` both mean "forever"), and a value
-/// too large for a signed 64-bit millisecond count wraps negative, which is
-/// reported as "timeout is negative".
+/// Follows Redis 7.0: the seconds are parsed like `strtold` (hexadecimal
+/// floats included, overflow and underflow refused), multiplied by 1000
+/// and truncated toward zero (so `0.0001` and `-0.0001` both mean
+/// "forever"), and a value too large for a signed 64-bit millisecond count
+/// wraps negative, which is reported as "timeout is negative".
 pub fn timeout_ms(arg: &[u8]) -> Result<u64, CmdError> {
-    let secs = parse_float(arg).ok_or(CmdError::TimeoutNotFloat)?;
+    let secs = crate::long_double::parse(arg)
+        .ok_or(CmdError::TimeoutNotFloat)?
+        .to_f64();
     let ms = (secs * 1000.0).trunc();
     if !(ms > i64::MIN as f64 && ms < i64::MAX as f64) || ms < 0.0 {
         return Err(CmdError::TimeoutNegative);
@@ -72,18 +54,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn floats_follow_redis() {
-        assert_eq!(float(b"1.5"), Ok(1.5));
-        assert_eq!(float(b"-inf"), Ok(f64::NEG_INFINITY));
-        assert_eq!(float(b"+inf"), Ok(f64::INFINITY));
-        assert_eq!(float(b"1e3"), Ok(1000.0));
-        assert_eq!(float(b"nan"), Err(CmdError::NotFloat));
-        assert_eq!(float(b" 1"), Err(CmdError::NotFloat));
-        assert_eq!(float(b""), Err(CmdError::NotFloat));
-        assert_eq!(float(b"abc"), Err(CmdError::NotFloat));
-    }
-
-    #[test]
     fn timeouts() {
         assert_eq!(timeout_ms(b"0"), Ok(0));
         assert_eq!(timeout_ms(b"0.1"), Ok(100));
@@ -92,6 +62,9 @@ mod tests {
         assert_eq!(timeout_ms(b"-1"), Err(CmdError::TimeoutNegative));
         assert_eq!(timeout_ms(b"inf"), Err(CmdError::TimeoutNegative));
         assert_eq!(timeout_ms(b"1e400"), Err(CmdError::TimeoutNegative));
+        assert_eq!(timeout_ms(b"1e5000"), Err(CmdError::TimeoutNotFloat));
+        assert_eq!(timeout_ms(b"1e-5000"), Err(CmdError::TimeoutNotFloat));
+        assert_eq!(timeout_ms(b"0x10"), Ok(16_000));
         assert_eq!(timeout_ms(b"x"), Err(CmdError::TimeoutNotFloat));
     }
 }

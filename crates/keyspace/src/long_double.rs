@@ -53,6 +53,36 @@ impl Ld {
     pub(crate) fn is_finite(self) -> bool {
         !matches!(self, Ld::Inf { .. })
     }
+
+    /// The nearest `f64` (magnitudes beyond `f64`'s range become infinite
+    /// or zero).
+    pub(crate) fn to_f64(self) -> f64 {
+        let (neg, magnitude) = match self {
+            Ld::Zero { neg } => (neg, 0.0),
+            Ld::Inf { neg } => (neg, f64::INFINITY),
+            Ld::Finite { neg, mant, exp } => (neg, scale(mant as f64, exp)),
+        };
+        if neg {
+            -magnitude
+        } else {
+            magnitude
+        }
+    }
+}
+
+/// `x * 2^exp` without overflowing the intermediate power of two.
+fn scale(mut x: f64, mut exp: i32) -> f64 {
+    while exp > 0 && x.is_finite() {
+        let step = exp.min(1000);
+        x *= 2f64.powi(step);
+        exp -= step;
+    }
+    while exp < 0 && x != 0.0 {
+        let step = exp.max(-1000);
+        x *= 2f64.powi(step);
+        exp -= step;
+    }
+    x
 }
 
 /// Rounds `(mant + s) * 2^exp` (where `0 < s < 1` if `sticky`) to the

@@ -181,6 +181,11 @@ impl Group {
             .unwrap_or_else(|_| Err(WriteError::Unknown("the group stopped".into())))
     }
 
+    /// Switches between `Fsync` and `Os` durability while running.
+    pub fn set_durability(&self, durability: Durability) -> Result<(), ReplicationError> {
+        Ok(self.wal.set_durability(durability)?)
+    }
+
     /// Takes a snapshot now and waits until it is written.
     pub async fn snapshot(&self) -> Result<(), ReplicationError> {
         let applied = self.raft.metrics().borrow().last_applied;

@@ -301,6 +301,16 @@ impl Connection {
         updated
             .validate()
             .map_err(|e| CmdError::err(format!("CONFIG SET failed - {e}")))?;
+        if updated.durability != self.shared.config.read().durability {
+            self.shared
+                .store
+                .set_durability(updated.durability)
+                .map_err(|why| {
+                    CmdError::err(format!(
+                        "CONFIG SET failed (possibly related to argument 'durability') - {why}"
+                    ))
+                })?;
+        }
         *self.shared.config.write() = updated;
         self.out.ok();
         Ok(())

@@ -95,6 +95,8 @@ pub struct Config {
     pub slowlog_max_len: usize,
     /// Durability of acknowledged writes.
     pub durability: Durability,
+    /// Size of each write-ahead log segment file.
+    pub log_segment_bytes: u64,
     /// Take a snapshot (and purge the log) after this many log entries.
     pub snapshot_entries: u64,
     /// ... or after the log grew by this many bytes.
@@ -134,6 +136,7 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             durability: Durability::Fsync,
+            log_segment_bytes: 64 * 1024 * 1024,
             snapshot_entries: 1_000_000,
             snapshot_bytes: 256 * 1024 * 1024,
             hz: 10,
@@ -191,6 +194,9 @@ impl Config {
         }
         if self.client_query_buffer_limit < 1024 * 1024 {
             return invalid("client-query-buffer-limit must be at least 1mb");
+        }
+        if self.log_segment_bytes < 4096 {
+            return invalid("log-segment-bytes must be at least 4096");
         }
         if !(1..=500).contains(&self.hz) {
             return invalid("hz must be between 1 and 500");

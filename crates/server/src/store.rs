@@ -117,6 +117,20 @@ impl Store {
         response.batches.into_iter().next().unwrap_or_default()
     }
 
+    /// Applies a durability change from CONFIG SET. The log's mode can
+    /// switch between `fsync` and `os`; `memory` (no log at all) cannot be
+    /// switched on or off while running.
+    pub fn set_durability(&self, durability: Durability) -> Result<(), String> {
+        let fixed = "durability memory cannot be switched on or off while running; restart with the new setting";
+        match (&self.group, durability) {
+            (None, Durability::Memory) => Ok(()),
+            (Some(group), Durability::Fsync | Durability::Os) => group
+                .set_durability(storage_durability(durability))
+                .map_err(|e| e.to_string()),
+            _ => Err(fixed.to_string()),
+        }
+    }
+
     /// SAVE: a snapshot now (nothing to do in memory mode).
     pub async fn save(&self) -> Result<(), ReplicationError> {
         match &self.group {
@@ -160,15 +174,19 @@ fn group_config(config: &Config) -> GroupConfig {
     GroupConfig {
         dir: config.dir.clone(),
         vfs: storage::StdVfs::shared(),
-        durability: match config.durability {
-            Durability::Fsync => storage::Durability::Fsync,
-            Durability::Os => storage::Durability::Os,
-            Durability::Memory => storage::Durability::Memory,
-        },
-        segment_size: storage::WalOptions::default().segment_size,
+        durability: storage_durability(config.durability),
+        segment_size: config.log_segment_bytes,
         databases: config.databases,
         snapshot_entries: config.snapshot_entries,
         snapshot_bytes: config.snapshot_bytes,
+    }
+}
+
+fn storage_durability(durability: Durability) -> storage::Durability {
+    match durability {
+        Durability::Fsync => storage::Durability::Fsync,
+        Durability::Os => storage::Durability::Os,
+        Durability::Memory => storage::Durability::Memory,
     }
 }
 

@@ -81,6 +81,28 @@ fn save_snapshots_and_info_reports_it() {
 }
 
 #[test]
+fn appendfsync_switches_between_fsync_and_os_at_runtime() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = durable(dir.path());
+    let mut conn = server.conn();
+    assert_eq!(
+        conn.run(&["CONFIG", "SET", "appendfsync", "everysec"]),
+        ok()
+    );
+    assert!(info(&mut conn, "persistence").contains("durability:os"));
+    assert_eq!(conn.run(&["SET", "k", "1"]), ok());
+    assert_eq!(conn.run(&["CONFIG", "SET", "durability", "fsync"]), ok());
+    assert_eq!(
+        conn.run(&["CONFIG", "GET", "appendfsync"]),
+        Frame::Array(vec![bulk("appendfsync"), bulk("always")])
+    );
+    assert_eq!(conn.run(&["SET", "k", "2"]), ok());
+    assert!(
+        matches!(conn.run(&["CONFIG", "SET", "appendfsync", "no"]), Frame::Error(e) if e.contains("memory"))
+    );
+}
+
+#[test]
 fn blocking_and_watch_through_the_log() {
     let dir = tempfile::tempdir().expect("dir");
     let server = durable(dir.path());

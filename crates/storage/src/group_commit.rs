@@ -9,6 +9,7 @@
 //! number of fsyncs grows with time, not with the number of appends.
 
 use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::mpsc;
 use std::sync::Arc;
 use std::thread::JoinHandle;
@@ -76,7 +77,25 @@ struct Shared {
     queue: Mutex<Queue>,
     wake: Condvar,
     state: Arc<RwLock<LogState>>,
-    durability: Durability,
+    durability: AtomicU8,
+}
+
+impl Shared {
+    fn durability(&self) -> Durability {
+        match self.durability.load(Ordering::Relaxed) {
+            0 => Durability::Fsync,
+            1 => Durability::Os,
+            _ => Durability::Memory,
+        }
+    }
+}
+
+fn durability_code(d: Durability) -> u8 {
+    match d {
+        Durability::Fsync => 0,
+        Durability::Os => 1,
+        Durability::Memory => 2,
+    }
 }
 
 #[derive(Default)]
@@ -121,7 +140,7 @@ impl GroupCommit {
             queue: Mutex::new(Queue::default()),
             wake: Condvar::new(),
             state: wal.state(),
-            durability,
+            durability: AtomicU8::new(durability_code(durability)),
         });
         let reader = wal.reader();
         let counters = wal.counters();
@@ -144,7 +163,24 @@ impl GroupCommit {
 
     /// The durability mode.
     pub fn durability(&self) -> Durability {
-        self.shared.durability
+        self.shared.durability()
+    }
+
+    /// Switches between `Fsync` and `Os` while running (`CONFIG SET
+    /// appendfsync`); from the next batch on, callbacks follow the new mode.
+    /// `Memory` is a property of the file system and cannot be switched to
+    /// or from.
+    pub fn set_durability(&self, durability: Durability) -> Result<(), WalError> {
+        if durability == Durability::Memory || self.durability() == Durability::Memory {
+            return Err(WalError::InvalidArgument(
+                "memory durability cannot be switched on or off while running".into(),
+            ));
+        }
+        self.shared
+            .durability
+            .store(durability_code(durability), Ordering::Relaxed);
+        self.shared.wake.notify_all();
+        Ok(())
     }
 
     /// Queues consecutive entries (see [`Wal::append`] for the index rule)
@@ -163,7 +199,7 @@ impl GroupCommit {
         }
         self.shared.state.write().accept(&records)?;
         queue.pending = true;
-        if self.shared.durability == Durability::Memory {
+        if self.shared.durability() == Durability::Memory {
             drop(queue);
             self.shared.wake.notify_one();
             call(Box::new(done), Ok(()));
@@ -290,14 +326,14 @@ fn run(mut wal: Wal, shared: &Shared) -> Wal {
     let mut last_sync = Instant::now();
     loop {
         let (waiters, requests, shutdown) = next_round(&wal, shared, last_sync);
-        let result = match shared.durability {
+        let result = match shared.durability() {
             Durability::Fsync => wal.sync(),
             Durability::Os | Durability::Memory => wal.write(),
         };
         for done in waiters {
             call(done, result.clone());
         }
-        if shared.durability == Durability::Os
+        if shared.durability() == Durability::Os
             && wal.has_unsynced()
             && (shutdown || last_sync.elapsed() >= OS_SYNC_INTERVAL)
         {
@@ -328,7 +364,7 @@ fn next_round(
         if queue.pending || !queue.requests.is_empty() || queue.shutdown {
             break;
         }
-        if shared.durability == Durability::Os && wal.has_unsynced() && !wal.is_failed() {
+        if shared.durability() == Durability::Os && wal.has_unsynced() && !wal.is_failed() {
             let deadline = last_sync + OS_SYNC_INTERVAL;
             if Instant::now() >= deadline
                 || shared.wake.wait_until(&mut queue, deadline).timed_out()
