@@ -1,5 +1,6 @@
-//! The `keel` binary: the server (default), an interactive client, and
-//! (as they arrive) the offline checker and the benchmark.
+//! The `keel` binary: the server (default), an interactive client, the
+//! benchmark (`keel bench`, implemented in the `bench` crate) and (as it
+//! arrives) the offline checker.
 
 mod cli;
 mod serve;
@@ -22,6 +23,8 @@ enum Command {
     Server(serve::ServerArgs),
     /// Interactive client, like redis-cli.
     Cli(cli::CliArgs),
+    /// Benchmark keel, side by side with redis-server (--compare).
+    Bench(bench::BenchArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -30,5 +33,10 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Server(server)) => serve::run(server),
         None => serve::run(args.server),
         Some(Command::Cli(cli)) => cli::run(cli),
+        Some(Command::Bench(args)) => {
+            let exe = std::env::current_exe()
+                .map_err(|e| anyhow::anyhow!("cannot find the keel binary to benchmark: {e}"))?;
+            bench::run(args, exe)
+        }
     }
 }
