@@ -361,7 +361,12 @@ mod tests {
         let labels: Vec<String> = p.cases.iter().map(Case::label).collect();
         assert_eq!(
             labels,
-            ["set-3b c1 P4", "set-3b c10 P4", "get-1k c1 P4", "get-1k c10 P4"]
+            [
+                "set-3b c1 P4",
+                "set-3b c10 P4",
+                "get-1k c1 P4",
+                "get-1k c10 P4"
+            ]
         );
         assert_eq!(p.stop, Stop::Duration(Duration::from_millis(500)));
         assert_eq!(p.pairs.len(), 3);
@@ -391,7 +396,15 @@ mod tests {
 
     #[test]
     fn memory_is_a_subcommand_with_its_own_flags() {
-        let args = parse(&["memory", "--compare", "--keys", "10", "--connections", "5,7"]).unwrap();
+        let args = parse(&[
+            "memory",
+            "--compare",
+            "--keys",
+            "10",
+            "--connections",
+            "5,7",
+        ])
+        .unwrap();
         let Some(Mode::Memory(m)) = args.mode else {
             panic!("memory mode expected");
         };

@@ -62,9 +62,24 @@ impl Conn {
     /// Reads and decodes the next reply (or push message).
     pub async fn read_frame(&mut self) -> io::Result<Frame> {
         loop {
-            if let Some((frame, used)) = resp::decode(&self.buf[self.pos..self.end]).map_err(invalid)? {
+            if let Some((frame, used)) =
+                resp::decode(&self.buf[self.pos..self.end]).map_err(invalid)?
+            {
                 self.pos += used;
                 return Ok(frame);
+            }
+            self.fill().await?;
+        }
+    }
+
+    /// Reads the next value and hands its raw bytes to `f` (framed with
+    /// `resp::skip`, not built).
+    pub async fn read_raw<R>(&mut self, f: impl FnOnce(&[u8]) -> R) -> io::Result<R> {
+        loop {
+            if let Some(value) = resp::skip(&self.buf[self.pos..self.end]).map_err(invalid)? {
+                let start = self.pos;
+                self.pos += value.len;
+                return Ok(f(&self.buf[start..self.pos]));
             }
             self.fill().await?;
         }

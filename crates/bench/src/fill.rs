@@ -42,6 +42,7 @@ where
                 .with_context(|| format!("cannot connect to {addr}"))?;
             let mut wire = Vec::new();
             let mut errors = 0u64;
+            let mut first_error = None;
             let mut i = range.start;
             while i < range.end {
                 let end = (i + PIPELINE).min(range.end);
@@ -52,10 +53,21 @@ where
                 conn.send(&wire).await?;
                 conn.read_replies((end - i) as usize, |_, error| errors += u64::from(error))
                     .await?;
+                if errors > 0 && first_error.is_none() {
+                    // Ask again, one command, to say why.
+                    wire.clear();
+                    write(i, &mut wire);
+                    conn.send(&wire).await?;
+                    first_error = Some(conn.read_frame().await?);
+                }
                 i = end;
             }
             if errors > 0 {
-                bail!("{errors} loading commands failed");
+                let why = match first_error {
+                    Some(resp::Frame::Error(e)) => e,
+                    other => format!("{other:?}"),
+                };
+                bail!("{errors} loading commands failed: {why}");
             }
             anyhow::Ok(())
         });

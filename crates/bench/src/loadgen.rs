@@ -170,7 +170,10 @@ mod tests {
             budgets(Stop::Requests(10), 3),
             vec![Some(4), Some(3), Some(3)]
         );
-        assert_eq!(budgets(Stop::Requests(2), 3), vec![Some(1), Some(1), Some(0)]);
+        assert_eq!(
+            budgets(Stop::Requests(2), 3),
+            vec![Some(1), Some(1), Some(0)]
+        );
         assert_eq!(
             budgets(Stop::Duration(Duration::from_secs(1)), 2),
             vec![None, None]

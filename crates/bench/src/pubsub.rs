@@ -166,25 +166,72 @@ async fn subscriber(
         last: None,
     };
     loop {
-        let frame = tokio::select! {
-            frame = conn.read_frame() => frame?,
+        let payload = tokio::select! {
+            payload = conn.read_raw(message_payload) => payload?,
             _ = give_up.changed() => return Ok(received),
         };
         let now = Instant::now();
-        let payload = match &frame {
-            Frame::Array(items) | Frame::Push(items) if items.len() == 3 => match &items[2] {
-                Frame::Bulk(payload) => payload.clone(),
-                other => bail!("unexpected message payload: {other:?}"),
-            },
-            other => bail!("unexpected message: {other:?}"),
+        let sent = match payload? {
+            Payload::Stop => return Ok(received),
+            Payload::Sent(ns) => start + Duration::from_nanos(ns),
         };
-        if &payload[..] == b"stop" {
-            return Ok(received);
-        }
-        let sent = resp::parse_int(&payload).context("message payload is not a timestamp")?;
-        let sent = start + Duration::from_nanos(sent.max(0) as u64);
         stats::record(&mut received.hist, now.saturating_duration_since(sent));
         received.messages += 1;
         received.last = Some(now);
+    }
+}
+
+/// What a subscriber read.
+#[derive(Debug, PartialEq, Eq)]
+enum Payload {
+    /// A message sent this many ns after the start.
+    Sent(u64),
+    /// The publisher is done.
+    Stop,
+}
+
+/// The payload of a raw `message` push (`*3` in RESP2, `>3` in RESP3),
+/// without building frames: our payloads are digits or `stop`, so they are
+/// the bytes between the last bulk header and the final CRLF.
+fn message_payload(raw: &[u8]) -> anyhow::Result<Payload> {
+    let is_message = raw.len() > 2
+        && (raw.starts_with(b"*3\r\n$7\r\nmessage\r\n")
+            || raw.starts_with(b">3\r\n$7\r\nmessage\r\n"));
+    let body = &raw[..raw.len().saturating_sub(2)];
+    let payload = body
+        .iter()
+        .rposition(|&b| b == b'\n')
+        .map(|i| &body[i + 1..])
+        .filter(|_| is_message);
+    match payload {
+        Some(b"stop") => Ok(Payload::Stop),
+        Some(digits) => match resp::parse_int(digits) {
+            Some(ns) if ns >= 0 => Ok(Payload::Sent(ns as u64)),
+            _ => bail!(
+                "message payload is not a timestamp: {:?}",
+                String::from_utf8_lossy(digits)
+            ),
+        },
+        None => bail!("unexpected push: {:?}", String::from_utf8_lossy(raw)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn payloads_are_read_from_raw_messages() {
+        assert_eq!(
+            message_payload(b"*3\r\n$7\r\nmessage\r\n$12\r\nbench:fanout\r\n$5\r\n12345\r\n")
+                .unwrap(),
+            Payload::Sent(12345)
+        );
+        assert_eq!(
+            message_payload(b">3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$4\r\nstop\r\n").unwrap(),
+            Payload::Stop
+        );
+        assert!(message_payload(b"*3\r\n$9\r\nsubscribe\r\n$1\r\nc\r\n:1\r\n").is_err());
+        assert!(message_payload(b"*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$1\r\nx\r\n").is_err());
     }
 }

@@ -46,7 +46,12 @@ pub fn run(
     let start = Instant::now();
     let output = Command::new(program)
         .args(["-h", &addr.ip().to_string(), "-p", &addr.port().to_string()])
-        .args(["-c", &case.clients.to_string(), "-P", &case.pipeline.to_string()])
+        .args([
+            "-c",
+            &case.clients.to_string(),
+            "-P",
+            &case.pipeline.to_string(),
+        ])
         .args(["-n", &requests.to_string(), "-r", &keyspace.to_string()])
         .args(["-d", &case.workload.value_size().to_string()])
         .args(["-t", test, "--csv"])

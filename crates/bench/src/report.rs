@@ -195,7 +195,9 @@ pub fn summary_table(pair: &PairReport) -> String {
         out.push_str("| workload | clients | pipeline | keel | redis | keel/redis | keel p50 | redis p50 | keel p99 | redis p99 | keel p99.9 | redis p99.9 | loadgen CPU |\n");
         out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|\n");
     } else {
-        out.push_str("| workload | clients | pipeline | keel | p50 | p99 | p99.9 | loadgen CPU |\n");
+        out.push_str(
+            "| workload | clients | pipeline | keel | p50 | p99 | p99.9 | loadgen CPU |\n",
+        );
         out.push_str("|---|--:|--:|--:|--:|--:|--:|--:|\n");
     }
     for c in &pair.cases {
@@ -293,12 +295,21 @@ mod tests {
             Some(summary(100_000.0, 50.0, 0.4)),
         );
         let text = case_table(&report, 3);
-        assert!(text.starts_with("get-3b: 50 clients, pipeline 16 (3 rounds)"), "{text}");
-        assert!(text.contains("80,000") && text.contains("100,000"), "{text}");
+        assert!(
+            text.starts_with("get-3b: 50 clients, pipeline 16 (3 rounds)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("80,000") && text.contains("100,000"),
+            "{text}"
+        );
         assert!(text.contains("0.80x") && text.contains("2.00x"), "{text}");
         assert!(!text.contains("warning"), "{text}");
-        let saturated =
-            CaseReport::new(case(), summary(1.0, 1.0, 0.97), Some(summary(1.0, 1.0, 0.5)));
+        let saturated = CaseReport::new(
+            case(),
+            summary(1.0, 1.0, 0.97),
+            Some(summary(1.0, 1.0, 0.5)),
+        );
         assert!(case_table(&saturated, 1).contains("warning: the load generator used 97%"));
     }
 

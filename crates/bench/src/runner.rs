@@ -12,19 +12,15 @@ use crate::args::{Case, Plan, Tool};
 use crate::fill::{fill, flush};
 use crate::loadgen::{self, LoadSpec, Stop};
 use crate::pubsub::{self, PubsubSpec};
+use crate::redis_benchmark;
 use crate::report::{self, CaseReport, PairReport, Report, RunSettings};
 use crate::servers::{Durability, Kind, Programs, Server, Settings};
 use crate::stats::{Measurement, Summary};
 use crate::sys::Machine;
 use crate::workload::{write_key, Workload};
-use crate::redis_benchmark;
 
 /// Runs the plan and prints the tables; returns the report.
-pub fn run(
-    plan: &Plan,
-    programs: &Programs,
-    redis_benchmark: &Path,
-) -> anyhow::Result<Report> {
+pub fn run(plan: &Plan, programs: &Programs, redis_benchmark: &Path) -> anyhow::Result<Report> {
     let rt = crate::runtime()?;
     for w in &plan.skipped {
         eprintln!("note: {} is not run with --tool redis-benchmark", w.name());
@@ -53,7 +49,10 @@ pub fn run(
             duration_s,
             requests,
             keyspace: plan.keyspace,
-            redis_version: plan.compare.then(|| redis_version(&programs.redis)).flatten(),
+            redis_version: plan
+                .compare
+                .then(|| redis_version(&programs.redis))
+                .flatten(),
             unix_time: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| d.as_secs()),
@@ -64,10 +63,7 @@ pub fn run(
 
 fn pair_title(pair: &PairReport) -> String {
     match &pair.redis_args {
-        Some(redis) => format!(
-            "== keel {} vs redis-server {redis}",
-            pair.keel_args
-        ),
+        Some(redis) => format!("== keel {} vs redis-server {redis}", pair.keel_args),
         None => format!("== keel {}", pair.keel_args),
     }
 }
@@ -113,14 +109,15 @@ fn run_pair(
             for si in order {
                 let server = servers[si];
                 let seed = (round * 1000 + ci) as u64;
-                let m = measure(rt, plan, case, server, redis_benchmark, seed).with_context(|| {
-                    format!(
-                        "{} on {} failed; server log:\n{}",
-                        case.label(),
-                        server.kind.name(),
-                        server.log_tail()
-                    )
-                })?;
+                let m =
+                    measure(rt, plan, case, server, redis_benchmark, seed).with_context(|| {
+                        format!(
+                            "{} on {} failed; server log:\n{}",
+                            case.label(),
+                            server.kind.name(),
+                            server.log_tail()
+                        )
+                    })?;
                 eprintln!(
                     "[round {}/{}] {:<22} {:<6} {:>12} {}  p99 {}  loadgen CPU {}",
                     round + 1,
@@ -128,7 +125,11 @@ fn run_pair(
                     case.label(),
                     server.kind.name(),
                     report::rate(m.ops_per_sec()),
-                    if case.workload == Workload::Pubsub { "msgs/s" } else { "ops/s" },
+                    if case.workload == Workload::Pubsub {
+                        "msgs/s"
+                    } else {
+                        "ops/s"
+                    },
                     report::latency(
                         m.external
                             .map(|p| p.p99_us)

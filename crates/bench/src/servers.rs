@@ -217,6 +217,9 @@ fn redis_command(program: &Path, dir: &Path, port: u16, settings: Settings) -> C
         .arg("--dir")
         .arg(dir)
         .args(["--save", "", "--daemonize", "no", "--logfile", ""])
+        // Bound to 127.0.0.1 only; protected mode would refuse the idle
+        // connections that come from 127.0.0.2 and up.
+        .args(["--protected-mode", "no"])
         .args(["--maxclients", &settings.maxclients.to_string()])
         .args(settings.durability.redis_args());
     command

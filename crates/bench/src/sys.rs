@@ -42,7 +42,9 @@ pub fn process_cpu(pid: u32) -> Option<Duration> {
     // SAFETY: sysconf has no preconditions.
     let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
     let hz = if hz > 0 { hz as u64 } else { 100 };
-    Some(Duration::from_nanos(ticks.saturating_mul(1_000_000_000) / hz))
+    Some(Duration::from_nanos(
+        ticks.saturating_mul(1_000_000_000) / hz,
+    ))
 }
 
 /// utime + stime (fields 14 and 15) of a `/proc/<pid>/stat` line, in clock
@@ -146,7 +148,10 @@ mod tests {
 
     #[test]
     fn statm_resident_is_the_second_field() {
-        assert_eq!(statm_resident_pages("5000 1200 300 10 0 900 0\n"), Some(1200));
+        assert_eq!(
+            statm_resident_pages("5000 1200 300 10 0 900 0\n"),
+            Some(1200)
+        );
         assert_eq!(statm_resident_pages(""), None);
     }
 
