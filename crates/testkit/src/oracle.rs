@@ -16,7 +16,8 @@ pub struct RedisServer {
 }
 
 impl RedisServer {
-    /// Starts a server with persistence off. Panics with a clear message if
+    /// Starts a server with persistence off and the encoding thresholds of
+    /// the shipped redis.conf. Panics with a clear message if
     /// `redis-server` is not installed (`.ci/run` installs it).
     pub fn start() -> RedisServer {
         RedisServer::start_with(&[])
@@ -27,7 +28,10 @@ impl RedisServer {
         let dir = tempfile::tempdir().expect("temp dir");
         let socket = dir.path().join("redis.sock");
         let child = Command::new("redis-server")
-            .args(["--port", "0", "--save", "", "--appendonly", "no", "--unixsocket"])
+            .args(["--port", "0", "--save", "", "--appendonly", "no"])
+            // redis.conf's value (the binary's built-in default is 512); keel uses it too.
+            .args(["--hash-max-listpack-entries", "128"])
+            .arg("--unixsocket")
             .arg(&socket)
             .arg("--dir")
             .arg(dir.path())

@@ -17,7 +17,8 @@ pub use hash::Hash;
 pub use list::List;
 pub use packed::Packed;
 pub use set::{Member, Set};
-pub use zset::SortedSet;
+pub(crate) use zset::cmp_entry;
+pub use zset::{LexBound, LexRange, ScoreRange, Skiplist, SortedSet};
 
 /// Hash-table with insertion-ordered, index-addressable entries.
 pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;

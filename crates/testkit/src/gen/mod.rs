@@ -11,6 +11,7 @@ pub mod keys;
 pub mod list;
 pub mod set;
 pub mod strings;
+pub mod zset;
 
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -73,5 +74,6 @@ pub fn families() -> Vec<(&'static str, Family)> {
         ("strings", strings::command),
         ("hash", hash::command),
         ("set", set::command),
+        ("zset", zset::command),
     ]
 }
