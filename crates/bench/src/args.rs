@@ -151,6 +151,9 @@ pub struct MemoryArgs {
     /// Seconds of each active run.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, default_value = "1")]
     pub duration: Duration,
+    /// Milliseconds to wait before reading a server's RSS.
+    #[arg(long, value_name = "MS", default_value_t = 200, hide = true)]
+    pub settle_ms: u64,
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {

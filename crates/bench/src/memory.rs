@@ -29,8 +29,6 @@ use crate::workload::Workload;
 const FD_RESERVE: u64 = 256;
 /// Longest time spent opening idle connections for one server.
 const OPEN_TIMEOUT: Duration = Duration::from_secs(120);
-/// Pause before reading RSS, so a server's background work settles.
-const SETTLE: Duration = Duration::from_millis(200);
 
 /// The `--json` document of `keel bench memory`.
 #[derive(Debug, Serialize)]
@@ -149,12 +147,12 @@ pub fn run(args: &MemoryArgs, programs: &Programs) -> anyhow::Result<MemoryRepor
                 continue;
             }
             let server = Server::start(kind, programs, settings)?;
-            let before = settled_rss(&server)?;
+            let before = settled_rss(&server, args)?;
             let error = rt
                 .block_on(load(dataset, server.addr))
                 .err()
                 .map(|e| format!("{e:#}"));
-            let after = settled_rss(&server)?;
+            let after = settled_rss(&server, args)?;
             let d = DatasetMemory {
                 name: dataset.name,
                 items: dataset.items,
@@ -198,8 +196,9 @@ pub fn run(args: &MemoryArgs, programs: &Programs) -> anyhow::Result<MemoryRepor
     Ok(report)
 }
 
-fn settled_rss(server: &Server) -> anyhow::Result<u64> {
-    std::thread::sleep(SETTLE);
+/// RSS after a pause (`--settle-ms`) that lets background work settle.
+fn settled_rss(server: &Server, args: &MemoryArgs) -> anyhow::Result<u64> {
+    std::thread::sleep(Duration::from_millis(args.settle_ms));
     server
         .rss()
         .with_context(|| format!("cannot read the RSS of {}", server.kind.name()))
@@ -266,7 +265,7 @@ fn connections(
         seed: 1,
     };
     let alone = rt.block_on(loadgen::run(server.addr, &active, Some(server.pid())))?;
-    let base = settled_rss(server)?;
+    let base = settled_rss(server, args)?;
     let mut pool = IdlePool::default();
     let deadline = Instant::now() + OPEN_TIMEOUT;
     let mut targets = args.connections.clone();
@@ -279,7 +278,7 @@ fn connections(
                 "capped by RLIMIT_NOFILE (hard limit allows {cap} connections)"
             ));
         }
-        let after = settled_rss(server)?;
+        let after = settled_rss(server, args)?;
         let opened = pool.len();
         eprintln!(
             "{}: {} idle connections{}",

@@ -37,11 +37,36 @@ fn populated() -> Keyspace {
     let mut ks = Keyspace::new(16);
     let mut out = Reply::new(false);
     for n in 0..KEYS {
-        apply(&mut ks, n, args(&[b"SET", &key("key:", n), b"xxx"]), &mut out);
-        apply(&mut ks, n, args(&[b"SET", &key("counter:", n), b"1"]), &mut out);
-        apply(&mut ks, n, args(&[b"LPUSH", &key("list:", n), b"xxx"]), &mut out);
-        apply(&mut ks, n, args(&[b"HSET", &key("hash:", n), b"f:0", b"xxx"]), &mut out);
-        apply(&mut ks, n, args(&[b"ZADD", &key("zset:", n), b"1", b"m:0"]), &mut out);
+        apply(
+            &mut ks,
+            n,
+            args(&[b"SET", &key("key:", n), b"xxx"]),
+            &mut out,
+        );
+        apply(
+            &mut ks,
+            n,
+            args(&[b"SET", &key("counter:", n), b"1"]),
+            &mut out,
+        );
+        apply(
+            &mut ks,
+            n,
+            args(&[b"LPUSH", &key("list:", n), b"xxx"]),
+            &mut out,
+        );
+        apply(
+            &mut ks,
+            n,
+            args(&[b"HSET", &key("hash:", n), b"f:0", b"xxx"]),
+            &mut out,
+        );
+        apply(
+            &mut ks,
+            n,
+            args(&[b"ZADD", &key("zset:", n), b"1", b"m:0"]),
+            &mut out,
+        );
         out.clear();
     }
     ks
@@ -85,7 +110,12 @@ fn writes(c: &mut Criterion) {
     bench("incr", &|n, _| args(&[b"INCR", &key("counter:", n)]));
     bench("lpush", &|n, _| args(&[b"LPUSH", &key("list:", n), b"xxx"]));
     bench("hset", &|n, s| {
-        args(&[b"HSET", &key("hash:", n), format!("f:{}", s % 10).as_bytes(), b"xxx"])
+        args(&[
+            b"HSET",
+            &key("hash:", n),
+            format!("f:{}", s % 10).as_bytes(),
+            b"xxx",
+        ])
     });
     bench("zadd", &|n, s| {
         args(&[

@@ -29,7 +29,9 @@ fn parse_requests(c: &mut Criterion) {
         ("set-1k", vec![b"SET", b"key:000000012345", &value_1k]),
         (
             "hset-4-fields",
-            vec![b"HSET", b"hash:1", b"f1", b"v1", b"f2", b"v2", b"f3", b"v3", b"f4", b"v4"],
+            vec![
+                b"HSET", b"hash:1", b"f1", b"v1", b"f2", b"v2", b"f3", b"v3", b"f4", b"v4",
+            ],
         ),
     ];
     let mut group = c.benchmark_group("parse_request");
@@ -65,7 +67,9 @@ fn parse_requests(c: &mut Criterion) {
 
 fn encode_replies(c: &mut Criterion) {
     let value_1k = vec![b'x'; 1024];
-    let members: Vec<Vec<u8>> = (0..10).map(|i| format!("member:{i}").into_bytes()).collect();
+    let members: Vec<Vec<u8>> = (0..10)
+        .map(|i| format!("member:{i}").into_bytes())
+        .collect();
     let mut group = c.benchmark_group("encode_reply");
     group.throughput(Throughput::Elements(PIPELINE as u64));
     let mut out = Reply::new(false);
