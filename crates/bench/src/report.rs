@@ -81,11 +81,14 @@ pub fn rate(value: f64) -> String {
     let n = value.round().max(0.0) as u64;
     let digits = n.to_string();
     let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
+    let lead = match digits.len() % 3 {
+        0 => 3,
+        r => r,
+    };
+    out.push_str(&digits[..lead]);
+    for group in digits.as_bytes()[lead..].chunks(3) {
+        out.push(',');
+        out.push_str(std::str::from_utf8(group).unwrap_or_default());
     }
     out
 }

@@ -24,7 +24,7 @@ enum Command {
     /// Interactive client, like redis-cli.
     Cli(cli::CliArgs),
     /// Benchmark keel, side by side with redis-server (--compare).
-    Bench(bench::BenchArgs),
+    Bench(Box<bench::BenchArgs>),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -36,7 +36,7 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Bench(args)) => {
             let exe = std::env::current_exe()
                 .map_err(|e| anyhow::anyhow!("cannot find the keel binary to benchmark: {e}"))?;
-            bench::run(args, exe)
+            bench::run(*args, exe)
         }
     }
 }
