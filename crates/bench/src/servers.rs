@@ -102,6 +102,15 @@ impl Server {
         for _ in 0..3 {
             match Server::try_start(kind, programs, settings) {
                 Ok(server) => return Ok(server),
+                // A missing program will not appear on retry.
+                Err(e)
+                    if e.chain().any(|c| {
+                        c.downcast_ref::<std::io::Error>()
+                            .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+                    }) =>
+                {
+                    return Err(e)
+                }
                 Err(e) => last_error = Some(e),
             }
         }
@@ -124,7 +133,15 @@ impl Server {
             .stdout(log.try_clone()?)
             .stderr(log)
             .spawn()
-            .with_context(|| format!("cannot run {}", command.get_program().to_string_lossy()))?;
+            .with_context(|| {
+                let program = command.get_program().to_string_lossy().into_owned();
+                match kind {
+                    Kind::Redis => format!(
+                        "cannot run {program} (install it with apt-get install redis-server, or pass --redis-server PATH)"
+                    ),
+                    Kind::Keel => format!("cannot run {program}"),
+                }
+            })?;
         let mut server = Server {
             kind,
             addr: SocketAddr::from(([127, 0, 0, 1], port)),
@@ -261,6 +278,25 @@ mod tests {
         assert!(Durability::Fsync.redis_args().contains(&"always"));
         assert!(Durability::Os.redis_args().contains(&"everysec"));
         assert_eq!(Durability::Memory.redis_args(), ["--appendonly", "no"]);
+    }
+
+    #[test]
+    fn a_missing_redis_server_is_explained() {
+        let programs = Programs {
+            keel: PathBuf::from("/nonexistent/keel"),
+            redis: PathBuf::from("/nonexistent/redis-server"),
+        };
+        let settings = Settings {
+            durability: Durability::Memory,
+            maxclients: 100,
+        };
+        let Err(e) = Server::start(Kind::Redis, &programs, settings) else {
+            panic!("started a server that does not exist");
+        };
+        assert!(
+            format!("{e:#}").contains("apt-get install redis-server"),
+            "{e:#}"
+        );
     }
 
     #[test]

@@ -72,33 +72,37 @@ fn populated() -> Keyspace {
     ks
 }
 
-/// Cycles through the keys with a stride, so consecutive operations touch
-/// unrelated keys (as random keys would) without a random generator.
-struct Keys {
-    n: u64,
-}
+/// Distinct prebuilt commands each benchmark cycles through, so building
+/// arguments stays out of the measurement and consecutive operations touch
+/// unrelated keys (as random keys would).
+const PREBUILT: u64 = 4096;
 
-impl Keys {
-    fn next(&mut self) -> u64 {
-        self.n = (self.n + 7_919) % KEYS;
-        self.n
-    }
+/// Key numbers spread over the keyspace with a stride.
+fn spread(i: u64) -> u64 {
+    (i * 7_919) % KEYS
 }
 
 fn writes(c: &mut Criterion) {
     let mut ks = populated();
     let mut out = Reply::new(false);
-    let mut keys = Keys { n: 0 };
     let mut seed = 0u64;
     let mut group = c.benchmark_group("apply");
     group.throughput(Throughput::Elements(1));
     let mut bench = |name: &str, make: &dyn Fn(u64, u64) -> Vec<Bytes>| {
+        let ops: Vec<Op> = (0..PREBUILT)
+            .map(|i| Op::Command {
+                db: 0,
+                resp3: false,
+                args: make(spread(i), i),
+            })
+            .collect();
+        let mut i = 0;
         group.bench_function(name, |b| {
             b.iter(|| {
                 seed += 1;
+                i = (i + 1) % ops.len();
                 out.clear();
-                let a = make(keys.next(), seed);
-                apply(&mut ks, seed, a, &mut out);
+                ks.apply(&ops[i], NOW_MS, seed, &mut out);
                 black_box(out.len())
             })
         });
@@ -131,16 +135,19 @@ fn writes(c: &mut Criterion) {
 fn reads(c: &mut Criterion) {
     let ks = populated();
     let mut out = Reply::new(false);
-    let mut keys = Keys { n: 0 };
     let mut group = c.benchmark_group("read");
     group.throughput(Throughput::Elements(1));
     let get = table::lookup(b"get").expect("GET is in the table");
+    let gets: Vec<Vec<Bytes>> = (0..PREBUILT)
+        .map(|i| args(&[b"GET", &key("key:", spread(i))]))
+        .collect();
+    let mut i = 0;
     group.bench_function("get-3b", |b| {
         b.iter(|| {
+            i = (i + 1) % gets.len();
             out.clear();
-            let a = args(&[b"GET", &key("key:", keys.next())]);
             let mut ctx = Ctx::new(0, ks.read_clock(NOW_MS), 0);
-            ks.read(get, &mut ctx, &a, &mut out);
+            ks.read(get, &mut ctx, &gets[i], &mut out);
             black_box(out.len())
         })
     });
