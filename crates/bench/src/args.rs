@@ -151,9 +151,18 @@ pub struct MemoryArgs {
     /// Seconds of each active run.
     #[arg(long, value_name = "SECONDS", value_parser = parse_seconds, default_value = "1")]
     pub duration: Duration,
+    /// Rounds of the active run alone and with the idle connections held
+    /// (the idle connections are closed and reopened between rounds).
+    #[arg(long, short = 'r', default_value_t = 3)]
+    pub rounds: usize,
     /// Milliseconds to wait before reading a server's RSS.
     #[arg(long, value_name = "MS", default_value_t = 200, hide = true)]
     pub settle_ms: u64,
+    /// Milliseconds to wait before reading RSS after opening idle
+    /// connections (Redis trims idle clients' query buffers within a
+    /// second or so: its clientsCron visits every client once per second).
+    #[arg(long, value_name = "MS", default_value_t = 2000, hide = true)]
+    pub idle_settle_ms: u64,
 }
 
 fn parse_seconds(s: &str) -> Result<Duration, String> {

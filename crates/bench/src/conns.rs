@@ -33,6 +33,10 @@ pub fn source_addr(index: usize) -> Ipv4Addr {
 #[derive(Default)]
 pub struct IdlePool {
     conns: Vec<TcpStream>,
+    /// Connections ever started: the next one's source address index, so
+    /// reopening after [`IdlePool::clear`] does not compete with the
+    /// closed connections' TIME_WAIT ports.
+    started: usize,
 }
 
 impl IdlePool {
@@ -54,16 +58,17 @@ impl IdlePool {
         deadline: Instant,
     ) -> Option<String> {
         let mut tasks = JoinSet::new();
-        let mut next = self.conns.len();
+        let mut pending = target.saturating_sub(self.conns.len());
         let mut failure = None;
         loop {
             while failure.is_none()
-                && next < target
+                && pending > 0
                 && tasks.len() < IN_FLIGHT
                 && Instant::now() < deadline
             {
-                tasks.spawn(open(addr, source_addr(next)));
-                next += 1;
+                tasks.spawn(open(addr, source_addr(self.started)));
+                self.started += 1;
+                pending -= 1;
             }
             match tasks.join_next().await {
                 None => break,

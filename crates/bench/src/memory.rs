@@ -21,7 +21,7 @@ use crate::fill::fill;
 use crate::loadgen::{self, LoadSpec, Stop};
 use crate::report::{rate, times};
 use crate::servers::{Durability, Kind, Programs, Server, Settings};
-use crate::stats::{self, Percentiles};
+use crate::stats::{self, Measurement, Ratio, Summary};
 use crate::sys::{self, Machine};
 use crate::workload::Workload;
 
@@ -77,16 +77,16 @@ pub struct ConnectionMemory {
     pub note: Option<String>,
 }
 
-/// Throughput of the active clients alone and with idle connections held.
+/// Throughput of the active clients alone and with idle connections held,
+/// over interleaved rounds.
 #[derive(Debug, Serialize)]
 pub struct ActiveUnderIdle {
     pub clients: usize,
     pub idle: usize,
-    pub ops_per_sec_alone: f64,
-    pub ops_per_sec_with_idle: f64,
-    pub ratio: Option<f64>,
-    pub alone: Percentiles,
-    pub with_idle: Percentiles,
+    pub alone: Summary,
+    pub with_idle: Summary,
+    /// with / alone: the median of the per-round ratios.
+    pub ratio: Ratio,
 }
 
 struct Dataset {
@@ -264,7 +264,8 @@ fn connections(
         keyspace: 100_000,
         seed: 1,
     };
-    let alone = rt.block_on(loadgen::run(server.addr, &active, Some(server.pid())))?;
+    let run = || rt.block_on(loadgen::run(server.addr, &active, Some(server.pid())));
+    let mut alone: Vec<Measurement> = vec![run()?];
     let base = settled_rss(server, args)?;
     let mut pool = IdlePool::default();
     let deadline = Instant::now() + OPEN_TIMEOUT;
@@ -278,6 +279,7 @@ fn connections(
                 "capped by RLIMIT_NOFILE (hard limit allows {cap} connections)"
             ));
         }
+        std::thread::sleep(Duration::from_millis(args.idle_settle_ms));
         let after = settled_rss(server, args)?;
         let opened = pool.len();
         eprintln!(
@@ -299,16 +301,28 @@ fn connections(
             break;
         }
     }
-    if !pool.is_empty() {
-        let with_idle = rt.block_on(loadgen::run(server.addr, &active, Some(server.pid())))?;
+    let held = pool.len();
+    if held > 0 {
+        let mut with_idle = Vec::new();
+        for round in 0..args.rounds.max(1) {
+            if round > 0 {
+                pool.clear();
+                alone.push(run()?);
+                let deadline = Instant::now() + OPEN_TIMEOUT;
+                if let Some(failure) = rt.block_on(pool.grow(server.addr, held, deadline)) {
+                    anyhow::bail!("cannot reopen {held} idle connections: {failure}");
+                }
+            }
+            with_idle.push(run()?);
+        }
+        let alone = Summary::of(&alone);
+        let with_idle = Summary::of(&with_idle);
         figures.active = Some(ActiveUnderIdle {
             clients: args.clients,
-            idle: pool.len(),
-            ops_per_sec_alone: alone.ops_per_sec(),
-            ops_per_sec_with_idle: with_idle.ops_per_sec(),
-            ratio: stats::ratio(with_idle.ops_per_sec(), alone.ops_per_sec()),
-            alone: Percentiles::of(&alone.hist),
-            with_idle: Percentiles::of(&with_idle.hist),
+            idle: held,
+            ratio: Ratio::of(&with_idle, &alone),
+            alone,
+            with_idle,
         });
     }
     pool.clear();
@@ -400,15 +414,21 @@ pub fn table(report: &MemoryReport) -> String {
         if let Some(a) = &s.active {
             let _ = writeln!(
                 out,
-                "{}: {} active clients: {} ops/s alone, {} ops/s with {} idle connections ({}), p99 {} -> {}",
+                "{}: {} active clients: {} ops/s alone, {} ops/s with {} idle connections ({}, per round: {}), p99 {} -> {}",
                 s.server.name(),
                 a.clients,
-                rate(a.ops_per_sec_alone),
-                rate(a.ops_per_sec_with_idle),
+                rate(a.alone.ops_per_sec),
+                rate(a.with_idle.ops_per_sec),
                 rate(a.idle as f64),
-                times(a.ratio),
-                crate::report::latency(a.alone.p99_us),
-                crate::report::latency(a.with_idle.p99_us),
+                times(a.ratio.ops_per_sec),
+                a.ratio
+                    .ops_per_sec_rounds
+                    .iter()
+                    .map(|r| times(*r))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                crate::report::latency(a.alone.latency.p99_us),
+                crate::report::latency(a.with_idle.latency.p99_us),
             );
         }
     }

@@ -69,7 +69,7 @@ fn bench_memory_reports_bytes_per_key_and_per_connection() {
             "--duration",
             "0.05",
         ])
-        .args(["--settle-ms", "0"])
+        .args(["--settle-ms", "0", "--idle-settle-ms", "0", "--rounds", "2"])
         .arg("--json")
         .arg(&json)
         .output()
@@ -91,6 +91,10 @@ fn bench_memory_reports_bytes_per_key_and_per_connection() {
         assert_eq!(conns.len(), 2);
         assert_eq!(conns[1]["opened"], 40, "{s}");
         assert_eq!(s["active"]["idle"], 40);
+        let rounds = s["active"]["ratio"]["ops_per_sec_rounds"]
+            .as_array()
+            .unwrap();
+        assert_eq!(rounds.len(), 2, "{s}");
     }
 }
 
