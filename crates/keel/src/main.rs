@@ -2,6 +2,7 @@
 //! benchmark (`keel bench`, implemented in the `bench` crate) and (as it
 //! arrives) the offline checker.
 
+mod check;
 mod cli;
 mod serve;
 
@@ -25,6 +26,8 @@ enum Command {
     Cli(cli::CliArgs),
     /// Benchmark keel, side by side with redis-server (--compare).
     Bench(Box<bench::BenchArgs>),
+    /// Verify a data directory offline (exit status 1 on damage).
+    Check(check::CheckArgs),
 }
 
 fn main() -> anyhow::Result<()> {
@@ -37,6 +40,12 @@ fn main() -> anyhow::Result<()> {
             let exe = std::env::current_exe()
                 .map_err(|e| anyhow::anyhow!("cannot find the keel binary to benchmark: {e}"))?;
             bench::run(*args, exe)
+        }
+        Some(Command::Check(check)) => {
+            if !check::run(check)? {
+                std::process::exit(1);
+            }
+            Ok(())
         }
     }
 }

@@ -80,6 +80,12 @@ impl<'a> Reader<'a> {
         self.buf.len()
     }
 
+    /// Skips `n` bytes.
+    pub fn skip(&mut self, n: usize) -> Result<(), CodecError> {
+        self.buf = self.buf.get(n..).ok_or(CodecError("truncated"))?;
+        Ok(())
+    }
+
     pub fn u8(&mut self) -> Result<u8, CodecError> {
         let (&first, rest) = self.buf.split_first().ok_or(CodecError("truncated"))?;
         self.buf = rest;

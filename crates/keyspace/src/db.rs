@@ -4,6 +4,7 @@ use std::collections::BTreeSet;
 
 use rand_core::RngCore;
 
+use crate::snapshot::DbSnapshot;
 use crate::types::OrderedMap;
 use crate::value::{blob, Typed};
 use crate::{Blob, CmdError, Entry, Value};
@@ -30,10 +31,33 @@ pub enum KeyTtl {
 /// To ensure snapshots and replication see every change, all mutation goes
 /// through this type's methods (`get_mut`, `write`, `insert`, `remove`, ...):
 /// command code never reaches into the map directly.
+///
+/// # Snapshot gates
+///
+/// While a point-in-time snapshot runs ([`crate::snapshot`]), `snap` holds
+/// this database's progress. To ensure the snapshot stays point-in-time,
+/// every mutation of the map must go through one of three gates, and
+/// nothing else may change, move or drop an entry:
+///
+/// * `Db::entry_mut` — the only way to get `&mut Entry`: it lets the
+///   snapshot save the entry's pre-image before it changes;
+/// * `Db::remove_entry` — the only way to remove an entry (by
+///   `swap_remove`): it saves the removed entry if the snapshot has not
+///   reached it yet and notes the entry that `swap_remove` moved;
+/// * [`Db::clear`] — hands the entries the snapshot still needs over to it
+///   instead of dropping them.
+///
+/// Inserting a new key needs no gate: it is appended at the end, where the
+/// snapshot never looks. With no snapshot running each gate costs one
+/// well-predicted branch on `snap`.
 #[derive(Debug, Clone, Default)]
 pub struct Db {
     keys: OrderedMap<Blob, Entry>,
     expires: BTreeSet<(u64, Blob)>,
+    /// Progress of the running snapshot in this database, `None` when no
+    /// snapshot runs or this database has nothing left to give it. Moves
+    /// with the database on SWAPDB. Not part of the state (ignored by `==`).
+    snap: Option<Box<DbSnapshot>>,
 }
 
 impl PartialEq for Db {
@@ -84,7 +108,7 @@ impl Db {
     /// The live value under `key`, mutably; an expired key is removed first.
     pub fn get_mut(&mut self, key: &[u8], now_ms: u64) -> Option<&mut Value> {
         self.reclaim_if_expired(key, now_ms);
-        self.keys.get_mut(key).map(|e| &mut e.value)
+        self.entry_mut(key).map(|e| &mut e.value)
     }
 
     /// Typed read: `Ok(None)` if absent, `WRONGTYPE` if another type.
@@ -114,7 +138,7 @@ impl Db {
         if !self.keys.contains_key(key) {
             self.insert(key, T::default().wrap());
         }
-        let entry = self.keys.get_mut(key).ok_or(CmdError::NoSuchKey)?;
+        let entry = self.entry_mut(key).ok_or(CmdError::NoSuchKey)?;
         T::get_mut(&mut entry.value).ok_or(CmdError::WrongType)
     }
 
@@ -152,7 +176,7 @@ impl Db {
     /// without expiry if absent.
     pub fn set_keep_ttl(&mut self, key: &[u8], value: Value, now_ms: u64) {
         self.reclaim_if_expired(key, now_ms);
-        match self.keys.get_mut(key) {
+        match self.entry_mut(key) {
             Some(entry) => entry.value = value,
             None => self.insert(key, value),
         }
@@ -190,7 +214,7 @@ impl Db {
     /// (callers that want Redis's immediate deletion remove it themselves).
     pub fn set_expiry(&mut self, key: &[u8], expire_at: Option<u64>, now_ms: u64) -> bool {
         self.reclaim_if_expired(key, now_ms);
-        let Some(entry) = self.keys.get_mut(key) else {
+        let Some(entry) = self.entry_mut(key) else {
             return false;
         };
         let old = std::mem::replace(&mut entry.expire_at, expire_at.unwrap_or(0));
@@ -204,8 +228,15 @@ impl Db {
     }
 
     /// Removes every key.
+    ///
+    /// Snapshot gate: while a snapshot runs, the entries it has not reached
+    /// yet are handed over to it (moved, not copied) and dropped as it
+    /// serialises them.
     pub fn clear(&mut self) {
-        self.keys.clear();
+        match self.snap.as_deref_mut() {
+            None => self.keys.clear(),
+            Some(snap) => snap.detach(std::mem::take(&mut self.keys)),
+        }
         self.expires.clear();
     }
 
@@ -283,12 +314,14 @@ impl Db {
 
     fn insert_entry(&mut self, key: &[u8], entry: Entry) {
         let expire_at = entry.expire_at;
-        if let Some(old) = self.keys.get_mut(key) {
+        if let Some(slot) = self.entry_mut(key) {
+            let old = std::mem::replace(slot, entry);
             if old.expire_at != 0 {
                 self.expires.remove(&(old.expire_at, blob(key)));
             }
-            *old = entry;
         } else {
+            // A new key is appended at the end, where a running snapshot
+            // never looks: no gate needed.
             self.keys.insert(blob(key), entry);
         }
         if expire_at != 0 {
@@ -296,12 +329,54 @@ impl Db {
         }
     }
 
-    fn remove_entry(&mut self, key: &[u8]) -> Option<Entry> {
-        let entry = self.keys.swap_remove(key)?;
-        if entry.expire_at != 0 {
-            self.expires.remove(&(entry.expire_at, blob(key)));
+    /// Snapshot gate for in-place changes: the entry under `key`, mutably.
+    /// Every `&mut Entry` (or `&mut Value`) handed out by this type comes
+    /// from here, so a running snapshot can save the entry's pre-image
+    /// before the caller changes it.
+    #[inline]
+    fn entry_mut(&mut self, key: &[u8]) -> Option<&mut Entry> {
+        let (index, _, entry) = self.keys.get_full_mut(key)?;
+        if let Some(snap) = self.snap.as_deref_mut() {
+            snap.before_change(index, key, entry);
         }
         Some(entry)
+    }
+
+    /// Snapshot gate for removal: the only place entries leave the map
+    /// (`swap_remove`, which moves the last entry into the hole).
+    #[inline]
+    fn remove_entry(&mut self, key: &[u8]) -> Option<Entry> {
+        let (index, key, entry) = self.keys.swap_remove_full(key)?;
+        if let Some(snap) = self.snap.as_deref_mut() {
+            snap.after_remove(index, &key, &entry, &self.keys);
+        }
+        if entry.expire_at != 0 {
+            self.expires.remove(&(entry.expire_at, key));
+        }
+        Some(entry)
+    }
+
+    /// Same keys with the same values and expiries, whatever their storage
+    /// order (which only decides SCAN and RANDOMKEY order). Values compare
+    /// collection-internal order too.
+    pub fn same_entries(&self, other: &Db) -> bool {
+        self.keys.len() == other.keys.len()
+            && self
+                .keys
+                .iter()
+                .all(|(key, entry)| other.keys.get(key) == Some(entry))
+    }
+
+    /// This database's snapshot progress, for [`crate::snapshot`].
+    pub(crate) fn snapshot(&self) -> Option<&DbSnapshot> {
+        self.snap.as_deref()
+    }
+
+    /// The map and the snapshot progress, for [`crate::snapshot`].
+    pub(crate) fn snapshot_parts(
+        &mut self,
+    ) -> (&OrderedMap<Blob, Entry>, &mut Option<Box<DbSnapshot>>) {
+        (&self.keys, &mut self.snap)
     }
 }
 

@@ -3,12 +3,13 @@
 use bytes::Bytes;
 use resp::Reply;
 
+use crate::snapshot::SnapshotRun;
 use crate::table::{self, Handler};
 use crate::watch::Watches;
 use crate::{Blob, BlockRequest, CmdError, Ctx, Db, Op};
 
 /// What applying one [`Op`] produced besides its reply.
-#[derive(Debug, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ApplyOutcome {
     /// A blocking command found nothing: the client waits (no reply was
     /// written).
@@ -19,18 +20,36 @@ pub struct ApplyOutcome {
 }
 
 /// The databases and everything else that must be identical on every replica.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// `==` compares the state exactly, including the storage order of keys; a
+/// running snapshot's progress is not state and is ignored. See
+/// [`Keyspace::logically_equal`] for the comparison that ignores key order.
+#[derive(Debug, Clone)]
 pub struct Keyspace {
-    dbs: Vec<Db>,
+    pub(crate) dbs: Vec<Db>,
     /// Highest clock of any applied entry: reads never run "before" it.
-    clock_ms: u64,
+    pub(crate) clock_ms: u64,
     /// Number of operations applied; orders modifications for WATCH.
-    seq: u64,
-    watches: Watches,
+    pub(crate) seq: u64,
+    pub(crate) watches: Watches,
     /// Collect keys that blocked clients may wait for (set by the server;
     /// affects only what is reported, never the state).
     track_ready: bool,
     ready: Vec<(usize, Blob)>,
+    /// The running point-in-time snapshot, if any ([`crate::snapshot`]);
+    /// each database keeps its own progress.
+    pub(crate) snapshot: Option<Box<SnapshotRun>>,
+}
+
+impl PartialEq for Keyspace {
+    fn eq(&self, other: &Keyspace) -> bool {
+        self.dbs == other.dbs
+            && self.clock_ms == other.clock_ms
+            && self.seq == other.seq
+            && self.watches == other.watches
+            && self.track_ready == other.track_ready
+            && self.ready == other.ready
+    }
 }
 
 impl Keyspace {
@@ -43,6 +62,7 @@ impl Keyspace {
             watches: Watches::default(),
             track_ready: false,
             ready: Vec::new(),
+            snapshot: None,
         }
     }
 
@@ -175,12 +195,19 @@ impl Keyspace {
     }
 
     /// Empties database `db`, invalidating watches on keys it held.
+    ///
+    /// A running snapshot keeps its point-in-time view: [`Db::clear`] hands
+    /// it the entries it has not serialised yet.
     pub fn flush_db(&mut self, db: usize, ctx: &mut Ctx) {
         self.touch_watched_existing(db, db, ctx);
         self.db_mut(db).clear();
     }
 
     /// Swaps two databases, invalidating watches on keys either held.
+    ///
+    /// A running snapshot keeps its point-in-time view: each database
+    /// carries its own snapshot progress, including the index it had when
+    /// the snapshot began, so the progress moves with the data.
     pub fn swap_db(&mut self, a: usize, b: usize, ctx: &mut Ctx) {
         self.touch_watched_existing(a, b, ctx);
         self.touch_watched_existing(b, a, ctx);

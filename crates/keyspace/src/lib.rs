@@ -27,6 +27,7 @@ pub mod glob;
 mod keyspace;
 mod long_double;
 mod op;
+pub mod snapshot;
 pub mod table;
 #[cfg(test)]
 pub(crate) mod testing;
@@ -40,6 +41,7 @@ pub use db::{Db, KeyTtl};
 pub use error::CmdError;
 pub use keyspace::{ApplyOutcome, Keyspace};
 pub use op::Op;
+pub use snapshot::{SnapshotInProgress, SnapshotLoader, SnapshotStats};
 pub use table::{lookup, CommandSpec, Flags, Group, Handler};
 pub use value::{Blob, Entry, Value};
 

@@ -88,6 +88,31 @@ const FLAG_NAMES: &[(Flags, &str)] = &[
     (Flags::NO_MANDATORY_KEYS, "no_mandatory_keys"),
 ];
 
+/// Redis's ACL category table order.
+const ACL_CATEGORY_ORDER: &[&str] = &[
+    "keyspace",
+    "read",
+    "write",
+    "set",
+    "sortedset",
+    "list",
+    "hash",
+    "string",
+    "bitmap",
+    "hyperloglog",
+    "geo",
+    "stream",
+    "pubsub",
+    "admin",
+    "fast",
+    "slow",
+    "blocking",
+    "dangerous",
+    "connection",
+    "transaction",
+    "scripting",
+];
+
 /// Command groups (`COMMAND DOCS` "group"), which also give the type ACL
 /// category.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -268,33 +293,29 @@ impl CommandSpec {
         names
     }
 
-    /// ACL categories, derived like Redis from flags and group.
+    /// ACL categories, derived like Redis from flags and group, in the
+    /// order of Redis's category table (as `COMMAND INFO` lists them).
     pub fn acl_categories(&self) -> Vec<&'static str> {
-        let mut cats = Vec::new();
+        let mut cats = vec![self.group.acl_category()];
         let derived = [
             (Flags::WRITE, "write"),
             (Flags::READONLY, "read"),
             (Flags::ADMIN, "admin"),
+            (Flags::ADMIN, "dangerous"),
             (Flags::PUBSUB, "pubsub"),
             (Flags::BLOCKING, "blocking"),
         ];
         for (flag, cat) in derived {
-            if self.flags.contains(flag) {
+            if self.flags.contains(flag) && !cats.contains(&cat) {
                 cats.push(cat);
             }
-        }
-        if self.flags.contains(Flags::ADMIN) {
-            cats.push("dangerous");
         }
         cats.push(if self.flags.contains(Flags::FAST) {
             "fast"
         } else {
             "slow"
         });
-        let group = self.group.acl_category();
-        if !cats.contains(&group) {
-            cats.push(group);
-        }
+        cats.sort_by_key(|c| ACL_CATEGORY_ORDER.iter().position(|o| o == c));
         cats
     }
 
@@ -480,6 +501,13 @@ mod tests {
         for spec in all() {
             assert!(seen.insert(spec.name), "duplicate command {}", spec.name);
         }
+    }
+
+    #[test]
+    fn acl_categories_follow_redis_order() {
+        let cats = |name: &str| lookup(name.as_bytes()).map(|s| s.acl_categories());
+        assert_eq!(cats("echo"), Some(vec!["fast", "connection"]));
+        assert_eq!(cats("exec"), Some(vec!["slow", "transaction"]));
     }
 
     #[test]

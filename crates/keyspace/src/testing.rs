@@ -1,5 +1,11 @@
-//! Test support: run commands against a keyspace, and against a real
-//! `redis-server` to compare replies.
+//! Test support: run commands against a keyspace ([`Harness`]), and
+//! compare keel with a real `redis-server` ([`Diff`], the one
+//! differential-test driver every command family uses; the comparison
+//! rules themselves are `testkit::compare`'s).
+
+mod diff;
+mod meta;
+mod random;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -7,8 +13,12 @@ use bytes::Bytes;
 use resp::{Frame, Reply};
 pub(crate) use testkit::{sorted, RedisServer};
 
+pub(crate) use diff::{assert_same_replies, assert_same_replies_resp2_and_3, Diff};
+pub(crate) use meta::{check_command_info, run_watched};
+pub(crate) use random::{random_sequences, Protocols, Step};
+
 use crate::table::{self, Handler};
-use crate::{Ctx, Keyspace, Op};
+use crate::{BlockRequest, Ctx, Keyspace, Op};
 
 /// Executes commands the way the server will: writes through
 /// [`Keyspace::apply`], reads through [`Keyspace::read`].
@@ -17,6 +27,9 @@ pub(crate) struct Harness {
     pub db: usize,
     /// Fixed clock; `None` uses the wall clock (to compare TTLs with Redis).
     pub clock: Option<u64>,
+    /// What the last command asked to wait for, if it blocked (its reply
+    /// was then `+BLOCKED`).
+    pub blocked: Option<BlockRequest>,
     seed: u64,
 }
 
@@ -26,6 +39,7 @@ impl Harness {
             ks: Keyspace::new(16),
             db: 0,
             clock: None,
+            blocked: None,
             seed: 0,
         }
     }
@@ -56,6 +70,7 @@ impl Harness {
         let mut out = Reply::new(resp3);
         self.seed += 1;
         let now = self.now_ms();
+        self.blocked = None;
         match table::resolve(args) {
             Err(e) => out.error(&e.to_string()),
             Ok(spec) => match spec.handler {
@@ -67,6 +82,7 @@ impl Harness {
                     };
                     let outcome = self.ks.apply(&op, now, self.seed, &mut out);
                     if outcome.blocked.is_some() {
+                        self.blocked = outcome.blocked;
                         return Frame::Simple("BLOCKED".into());
                     }
                 }
@@ -90,13 +106,13 @@ impl Harness {
     }
 }
 
-fn to_bytes(args: &[&str]) -> Vec<Bytes> {
+pub(crate) fn to_bytes<A: AsRef<[u8]>>(args: &[A]) -> Vec<Bytes> {
     args.iter()
-        .map(|a| Bytes::copy_from_slice(a.as_bytes()))
+        .map(|a| Bytes::copy_from_slice(a.as_ref()))
         .collect()
 }
 
-fn decode_one(bytes: &[u8]) -> Frame {
+pub(crate) fn decode_one(bytes: &[u8]) -> Frame {
     let (frame, used) = resp::decode(bytes)
         .expect("valid reply")
         .expect("complete reply");
@@ -110,41 +126,42 @@ pub(crate) fn wall_ms() -> u64 {
         .map_or(0, |d| d.as_millis() as u64)
 }
 
-/// Runs every command in both keel and Redis (RESP2) and asserts identical
-/// replies. Commands whose reply order is undefined are compared sorted
-/// when `unordered` says so.
-pub(crate) fn assert_same_replies(cmds: &[&[&str]], unordered: impl Fn(&[&str]) -> bool) {
-    let mut keel = Harness::new();
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    for cmd in cmds {
-        let (mut ours, mut theirs) = (keel.run(cmd), redis.run(cmd));
-        if unordered(cmd) {
-            ours = sorted(ours);
-            theirs = sorted(theirs);
-        }
-        assert_eq!(
-            ours, theirs,
-            "reply to {cmd:?} differs (left: keel, right: redis)"
-        );
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn harness_and_oracle_agree_on_basic_errors() {
-        assert_same_replies(
-            &[
-                &["ECHO", "hello"],
-                &["echo"],
-                &["nosuchcommand", "a", "b"],
-                &["client", "nosuchsub"],
-            ],
-            |_| false,
-        );
+        assert_same_replies(&[
+            &["ECHO", "hello"],
+            &["echo"],
+            &["nosuchcommand", "a", "b"],
+            &["client", "nosuchsub"],
+        ]);
+    }
+
+    #[test]
+    fn mismatches_are_reported() {
+        let result = std::panic::catch_unwind(|| {
+            let mut d = Diff::new();
+            // A key only keel has.
+            d.keel.ks.db_mut(0).insert(b"k", crate::Value::Int(1));
+            d.check(&["EXISTS", "k"]);
+        });
+        assert!(result.is_err(), "a differing reply must fail the check");
+    }
+
+    #[test]
+    fn empty_collections_are_reported() {
+        let result = std::panic::catch_unwind(|| {
+            let mut d = Diff::new();
+            d.keel.ks.db_mut(3).insert(
+                b"l",
+                crate::Value::List(Box::new(crate::types::List::new())),
+            );
+            d.check(&["PING"]);
+        });
+        assert!(result.is_err(), "keel must never keep an empty collection");
     }
 
     #[test]

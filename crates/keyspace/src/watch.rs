@@ -7,6 +7,7 @@
 
 use std::collections::HashMap;
 
+use crate::codec::{CodecError, Encode, Reader, Writer};
 use crate::Blob;
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -102,4 +103,96 @@ impl Watches {
             }
         }
     }
+}
+
+/// Snapshot encoding (see `docs/design/snapshot.md`): watched keys sorted by
+/// (database, key), then sessions sorted by id, each with its watches in
+/// order. Watcher counts are not stored: they are recounted from the
+/// sessions on decode, so a corrupt snapshot cannot make them disagree.
+impl Encode for Watches {
+    fn encode(&self, w: &mut Writer) {
+        let mut keys: Vec<_> = self.keys.iter().collect();
+        keys.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        w.varint(keys.len() as u64);
+        for ((db, key), watched) in keys {
+            w.varint(*db as u64);
+            w.bytes(key);
+            w.varint(watched.last_modified);
+        }
+        let mut sessions: Vec<_> = self.sessions.iter().collect();
+        sessions.sort_unstable_by_key(|(id, _)| **id);
+        w.varint(sessions.len() as u64);
+        for (id, watches) in sessions {
+            w.varint(*id);
+            w.varint(watches.len() as u64);
+            for watch in watches {
+                w.varint(watch.db as u64);
+                w.bytes(&watch.key);
+                w.varint(watch.since);
+                match watch.expire_at {
+                    None => w.u8(0),
+                    Some(at) => {
+                        w.u8(1);
+                        w.varint(at);
+                    }
+                }
+            }
+        }
+    }
+
+    fn decode(r: &mut Reader<'_>) -> Result<Watches, CodecError> {
+        let mut watches = Watches::default();
+        // No reservation from declared counts: memory grows with what is
+        // actually decoded.
+        for _ in 0..r.count()? {
+            let db = db_index(r)?;
+            let key = Blob::from_slice(r.bytes()?);
+            let watched = WatchedKey {
+                last_modified: r.varint()?,
+                watchers: 0,
+            };
+            if watches.keys.insert((db, key), watched).is_some() {
+                return Err(CodecError("duplicate watched key"));
+            }
+        }
+        for _ in 0..r.count()? {
+            let id = r.varint()?;
+            let mut list = Vec::new();
+            for _ in 0..r.count()? {
+                let db = db_index(r)?;
+                let key = Blob::from_slice(r.bytes()?);
+                let since = r.varint()?;
+                let expire_at = match r.u8()? {
+                    0 => None,
+                    1 => Some(r.varint()?),
+                    _ => return Err(CodecError("invalid watch expiry flag")),
+                };
+                let watched = watches
+                    .keys
+                    .get_mut(&(db, key.clone()))
+                    .ok_or(CodecError("watch of an unknown key"))?;
+                watched.watchers += 1;
+                list.push(SessionWatch {
+                    db,
+                    key,
+                    since,
+                    expire_at,
+                });
+            }
+            if list.is_empty() {
+                return Err(CodecError("session without watches"));
+            }
+            if watches.sessions.insert(id, list).is_some() {
+                return Err(CodecError("duplicate watch session"));
+            }
+        }
+        if watches.keys.values().any(|k| k.watchers == 0) {
+            return Err(CodecError("watched key without watchers"));
+        }
+        Ok(watches)
+    }
+}
+
+fn db_index(r: &mut Reader<'_>) -> Result<usize, CodecError> {
+    usize::try_from(r.varint()?).map_err(|_| CodecError("database index out of range"))
 }

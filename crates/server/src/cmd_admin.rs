@@ -64,17 +64,33 @@ impl Connection {
         Ok(())
     }
 
-    /// Every write is already durable in the log (per the durability mode),
-    /// so SAVE and BGSAVE have nothing to add until snapshots exist.
-    pub(crate) fn persistence_command(
+    /// SAVE writes a snapshot now (the log already holds every
+    /// acknowledged write; the snapshot lets it be purged and speeds up
+    /// restarts), BGSAVE starts one in the background, LASTSAVE reports
+    /// when the last one completed.
+    pub(crate) async fn persistence_command(
         &mut self,
         name: &str,
         _args: &[Bytes],
     ) -> Result<(), CmdError> {
         match name {
-            "save" => self.out.ok(),
-            "bgsave" => self.out.simple("Background saving started"),
-            _ => self.out.int((self.shared.stats.started_unix_secs) as i64),
+            "save" => {
+                self.shared
+                    .store
+                    .save()
+                    .await
+                    .map_err(|e| CmdError::err(format!("snapshot failed: {e}")))?;
+                self.out.ok();
+            }
+            "bgsave" => {
+                self.shared
+                    .store
+                    .background_save()
+                    .await
+                    .map_err(|e| CmdError::err(format!("snapshot failed: {e}")))?;
+                self.out.simple("Background saving started");
+            }
+            _ => self.out.int(self.shared.store.last_save() as i64),
         }
         Ok(())
     }

@@ -74,7 +74,9 @@ impl Connection {
                 CmdError::err("Invalid subcommand specified")
             }
         })?;
-        let positions = spec.key_positions(command)?;
+        let positions = spec
+            .key_positions(command)
+            .map_err(|_| CmdError::err("Invalid arguments specified for command"))?;
         if positions.is_empty() {
             return Err(CmdError::err("The command has no key arguments"));
         }

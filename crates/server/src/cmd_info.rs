@@ -147,9 +147,16 @@ fn memory(_: &Shared, out: &mut String) {
 
 fn persistence(shared: &Shared, out: &mut String) {
     let durability = shared.config.read().durability;
+    let stats = shared.store.stats().unwrap_or_default();
     field(out, "loading", 0);
     field(out, "async_loading", 0);
+    field(
+        out,
+        "rdb_changes_since_last_save",
+        stats.entries_since_snapshot,
+    );
     field(out, "rdb_bgsave_in_progress", 0);
+    field(out, "rdb_last_save_time", shared.store.last_save());
     field(out, "rdb_last_bgsave_status", "ok");
     field(
         out,
@@ -159,6 +166,19 @@ fn persistence(shared: &Shared, out: &mut String) {
     field(out, "aof_rewrite_in_progress", 0);
     field(out, "aof_last_write_status", "ok");
     field(out, "durability", format!("{durability:?}").to_lowercase());
+    field(
+        out,
+        "log_last_applied_index",
+        stats.last_applied.unwrap_or(0),
+    );
+    field(out, "log_snapshot_index", stats.snapshot_index.unwrap_or(0));
+    field(out, "log_snapshot_bytes", stats.snapshot_bytes.unwrap_or(0));
+    field(out, "log_written_records", stats.log.records);
+    field(out, "log_written_bytes", stats.log.bytes);
+    field(out, "log_write_batches", stats.log.batches);
+    field(out, "log_fsyncs", stats.log.fsyncs);
+    field(out, "log_last_fsync_usec", stats.log.last_fsync.as_micros());
+    field(out, "log_max_fsync_usec", stats.log.max_fsync.as_micros());
 }
 
 fn stats(shared: &Shared, out: &mut String) {

@@ -5,6 +5,22 @@ use keyspace::CmdError;
 
 use crate::connection::Connection;
 
+/// Channels or patterns.
+#[derive(Clone, Copy)]
+enum Kind {
+    Channel,
+    Pattern,
+}
+
+impl Kind {
+    fn unsubscribe_reply(self) -> &'static [u8] {
+        match self {
+            Kind::Channel => b"unsubscribe",
+            Kind::Pattern => b"punsubscribe",
+        }
+    }
+}
+
 impl Connection {
     pub(crate) fn subscribe(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
         for channel in &args[1..] {
@@ -59,34 +75,38 @@ impl Connection {
     /// Leaves every channel; with `reply`, answers like UNSUBSCRIBE without
     /// arguments (one reply per channel, or one with a null channel).
     pub(crate) fn unsubscribe_all_channels(&mut self, reply: bool) {
-        let mut channels: Vec<Bytes> = self.session.channels.iter().cloned().collect();
-        channels.sort();
-        for channel in &channels {
-            self.shared.hub.unsubscribe(self.info.id, channel);
-            self.session.channels.remove(channel);
-            if reply {
-                self.subscription_reply(b"unsubscribe", Some(channel));
-            }
-        }
-        if reply && channels.is_empty() {
-            self.subscription_reply(b"unsubscribe", None);
-        }
-        self.sync_subscription_counts();
+        self.leave_all(Kind::Channel, reply);
     }
 
     /// Leaves every pattern (see [`Connection::unsubscribe_all_channels`]).
     pub(crate) fn unsubscribe_all_patterns(&mut self, reply: bool) {
-        let mut patterns: Vec<Bytes> = self.session.patterns.iter().cloned().collect();
-        patterns.sort();
-        for pattern in &patterns {
-            self.shared.hub.punsubscribe(self.info.id, pattern);
-            self.session.patterns.remove(pattern);
+        self.leave_all(Kind::Pattern, reply);
+    }
+
+    fn leave_all(&mut self, kind: Kind, reply: bool) {
+        let set = match kind {
+            Kind::Channel => &self.session.channels,
+            Kind::Pattern => &self.session.patterns,
+        };
+        let mut names: Vec<Bytes> = set.iter().cloned().collect();
+        names.sort();
+        for name in &names {
+            match kind {
+                Kind::Channel => {
+                    self.shared.hub.unsubscribe(self.info.id, name);
+                    self.session.channels.remove(name);
+                }
+                Kind::Pattern => {
+                    self.shared.hub.punsubscribe(self.info.id, name);
+                    self.session.patterns.remove(name);
+                }
+            }
             if reply {
-                self.subscription_reply(b"punsubscribe", Some(pattern));
+                self.subscription_reply(kind.unsubscribe_reply(), Some(name));
             }
         }
-        if reply && patterns.is_empty() {
-            self.subscription_reply(b"punsubscribe", None);
+        if reply && names.is_empty() {
+            self.subscription_reply(kind.unsubscribe_reply(), None);
         }
         self.sync_subscription_counts();
     }

@@ -8,7 +8,6 @@
 
 use bytes::Bytes;
 use keyspace::{CmdError, Handler, Op};
-use resp::Reply;
 
 use crate::connection::{Connection, Multi, Queued};
 use crate::store::Batch;
@@ -51,7 +50,11 @@ impl Connection {
             resp3: self.out.is_resp3(),
             waiter: None,
         };
-        self.shared.store.write(batch).await;
+        self.shared
+            .store
+            .write(batch)
+            .await
+            .map_err(|e| CmdError::Other(e.to_string()))?;
         self.session.watching = true;
         self.out.ok();
         Ok(())
@@ -74,7 +77,7 @@ impl Connection {
                 "EXECABORT Transaction discarded because of previous errors.".into(),
             ));
         }
-        let keyspace_ends = self.run_keyspace_part(&multi.queued).await;
+        let keyspace_ends = self.run_keyspace_part(&multi.queued).await?;
         let Some(ends) = keyspace_ends else {
             self.out.null_array();
             return Ok(());
@@ -86,7 +89,10 @@ impl Connection {
     /// Applies the keyspace commands of the transaction as one logged op.
     /// Returns the reply of each (concatenated, with end offsets), or
     /// `None` if a WATCHed key changed.
-    async fn run_keyspace_part(&mut self, queued: &[Queued]) -> Option<(Reply, Vec<usize>)> {
+    async fn run_keyspace_part(
+        &mut self,
+        queued: &[Queued],
+    ) -> Result<Option<(Bytes, Vec<usize>)>, CmdError> {
         let commands: Vec<(usize, Vec<Bytes>)> = queued
             .iter()
             .filter(|q| is_keyspace(q))
@@ -94,7 +100,7 @@ impl Connection {
             .collect();
         let watching = std::mem::take(&mut self.session.watching);
         if commands.is_empty() && !watching {
-            return Some((Reply::new(self.out.is_resp3()), Vec::new()));
+            return Ok(Some((Bytes::new(), Vec::new())));
         }
         let resp3 = self.out.is_resp3();
         let batch = Batch {
@@ -106,13 +112,18 @@ impl Connection {
             resp3,
             waiter: None,
         };
-        let applied = self.shared.store.write(batch).await;
+        let applied = self
+            .shared
+            .store
+            .write(batch)
+            .await
+            .map_err(|e| CmdError::Other(e.to_string()))?;
         let ends = applied
             .outcomes
             .into_iter()
             .next()
-            .and_then(|o| o.transaction)?;
-        Some((applied.reply, ends))
+            .and_then(|o| o.transaction);
+        Ok(ends.map(|ends| (applied.reply, ends)))
     }
 
     /// Writes the EXEC array: keyspace replies from the logged op, server
@@ -120,7 +131,7 @@ impl Connection {
     async fn assemble_exec_reply(
         &mut self,
         queued: Vec<Queued>,
-        (replies, ends): (Reply, Vec<usize>),
+        (replies, ends): (Bytes, Vec<usize>),
     ) {
         self.out.array(queued.len());
         let mut keyspace_replies = ends.iter().scan(0, |start, end| {
@@ -131,7 +142,7 @@ impl Connection {
         for q in queued {
             if is_keyspace(&q) {
                 if let Some(range) = keyspace_replies.next() {
-                    self.out.raw(&replies.as_bytes()[range]);
+                    self.out.raw(&replies[range]);
                 }
                 continue;
             }
@@ -153,7 +164,7 @@ impl Connection {
             "auth" => self.auth(&q.args),
             "hello" => self.hello(&q.args),
             "command" => self.command_all(),
-            "lastsave" | "save" | "bgsave" => self.persistence_command(q.spec.name, &q.args),
+            "lastsave" | "save" | "bgsave" => self.persistence_command(q.spec.name, &q.args).await,
             name if name.starts_with("client|") => self.client_command(name, &q.args),
             name if name.starts_with("config|") => self.config_command(name, &q.args),
             name if name.starts_with("pubsub|") => self.pubsub_command(name, &q.args),

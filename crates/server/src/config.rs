@@ -95,6 +95,10 @@ pub struct Config {
     pub slowlog_max_len: usize,
     /// Durability of acknowledged writes.
     pub durability: Durability,
+    /// Take a snapshot (and purge the log) after this many log entries.
+    pub snapshot_entries: u64,
+    /// ... or after the log grew by this many bytes.
+    pub snapshot_bytes: u64,
     /// Background task frequency per second (active expiry).
     pub hz: u32,
     /// Log filter (tracing-subscriber syntax, e.g. "info" or "server=debug").
@@ -130,6 +134,8 @@ impl Default for Config {
             slowlog_log_slower_than: 10_000,
             slowlog_max_len: 128,
             durability: Durability::Fsync,
+            snapshot_entries: 1_000_000,
+            snapshot_bytes: 256 * 1024 * 1024,
             hz: 10,
             log_level: "info".to_string(),
         }

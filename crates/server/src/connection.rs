@@ -273,9 +273,12 @@ impl Connection {
                         resp3: self.out.is_resp3(),
                         waiter: Some(waiter.clone()),
                     };
-                    let applied = self.shared.store.write(batch).await;
-                    if applied.outcomes.iter().all(|o| o.blocked.is_none()) {
-                        break Some(applied.reply);
+                    match self.shared.store.write(batch).await {
+                        Ok(applied) if applied.outcomes.iter().all(|o| o.blocked.is_none()) => {
+                            break Some(Ok(applied.reply));
+                        }
+                        Ok(_) => {}
+                        Err(e) => break Some(Err(e)),
                     }
                 }
                 _ = sleep_until_opt(deadline) => break None,
@@ -314,7 +317,11 @@ impl Connection {
         };
         self.info.state.lock().blocked = false;
         match outcome {
-            Some(reply) => self.out.raw(reply.as_bytes()),
+            Some(Ok(reply)) => self.out.raw(&reply),
+            Some(Err(e)) => {
+                self.shared.blocking.unregister(waiter.ticket);
+                self.out.error(&e.to_string());
+            }
             None => {
                 self.shared.blocking.unregister(waiter.ticket);
                 request.timeout_reply.write(&mut self.out);
@@ -352,7 +359,9 @@ impl Connection {
                 resp3: false,
                 waiter: None,
             };
-            self.shared.store.write(batch).await;
+            if let Err(e) = self.shared.store.write(batch).await {
+                tracing::warn!(error = %e, "could not drop a connection's watches");
+            }
         }
     }
 

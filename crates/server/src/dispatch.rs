@@ -166,7 +166,7 @@ impl Connection {
         };
         let start = Instant::now();
         let resp3 = self.out.is_resp3();
-        let applied = self
+        let written = self
             .shared
             .store
             .write(Batch {
@@ -175,17 +175,29 @@ impl Connection {
                 waiter: waiter.clone(),
             })
             .await;
+        let applied = match written {
+            Ok(applied) => applied,
+            Err(e) => {
+                // Nothing was applied, or the outcome is unknown: every
+                // command of the batch says so (never a false "not done").
+                let text = e.to_string();
+                for spec in &specs {
+                    self.shared.stats.reject(Some(spec.name), &text);
+                    self.out.error(&text);
+                }
+                return;
+            }
+        };
         let per_op = start.elapsed().as_micros() as u64 / specs.len().max(1) as u64;
-        let bytes = applied.reply.as_bytes();
         let mut begin = 0;
         for (spec, end) in specs.iter().zip(&applied.ends) {
-            let reply = &bytes[begin..*end];
+            let reply = &applied.reply[begin..*end];
             self.shared
                 .stats
                 .record(spec.name, per_op, error_text(reply));
             begin = *end;
         }
-        self.out.raw(bytes);
+        self.out.raw(&applied.reply);
         let blocked = applied.outcomes.last().and_then(|o| o.blocked.clone());
         if let (Some(request), Some(waiter)) = (blocked, waiter) {
             self.block(last_args, request, waiter).await;
@@ -267,7 +279,7 @@ impl Connection {
             "info" => self.info_command(args),
             "command" => self.command_all(),
             "shutdown" => self.shutdown(args),
-            "save" | "bgsave" | "lastsave" => self.persistence_command(spec.name, args),
+            "save" | "bgsave" | "lastsave" => self.persistence_command(spec.name, args).await,
             name if name.starts_with("client|") => self.client_command(name, args),
             name if name.starts_with("config|") => self.config_command(name, args),
             name if name.starts_with("pubsub|") => self.pubsub_command(name, args),

@@ -38,18 +38,18 @@ pub async fn active_expiry(shared: Arc<Shared>) {
                 _ => 0,
             })
             .sum();
-        shared
-            .store
-            .write(Batch {
-                ops,
-                resp3: false,
-                waiter: None,
-            })
-            .await;
-        shared
-            .stats
-            .expired_keys
-            .fetch_add(count as u64, Ordering::Relaxed);
+        let batch = Batch {
+            ops,
+            resp3: false,
+            waiter: None,
+        };
+        match shared.store.write(batch).await {
+            Ok(_) => {
+                let expired = &shared.stats.expired_keys;
+                expired.fetch_add(count as u64, Ordering::Relaxed);
+            }
+            Err(e) => tracing::debug!(error = %e, "active expiry deferred"),
+        }
     }
 }
 

@@ -55,10 +55,12 @@ impl ServerHandle {
         &self.addrs
     }
 
-    /// Stops accepting, disconnects clients and waits for every task.
+    /// Stops accepting, disconnects clients, waits for every task and
+    /// closes the log (everything acknowledged is durable).
     pub async fn shutdown(mut self) {
         self.shared.begin_shutdown();
         while self.tasks.join_next().await.is_some() {}
+        self.shared.store.shutdown().await;
     }
 
     /// Resolves once shutdown was requested (SHUTDOWN from a client, or
@@ -82,7 +84,9 @@ impl ServerHandle {
 /// Starts a server for `config` and returns once it is listening.
 pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
     config.validate()?;
-    let shared = Shared::new(config.clone());
+    let blocking = Arc::new(blocking::Blocking::default());
+    let store = store::Store::open(&config, blocking.clone()).await?;
+    let shared = Shared::new(config.clone(), store, blocking);
     let (listeners, addrs) = listener::bind(&config).await?;
     // With port 0 the configuration reports the port actually bound.
     shared.config.write().port = addrs[0].port();

@@ -18,6 +18,8 @@ use crate::shared::Shared;
 pub enum ServerError {
     #[error(transparent)]
     Config(#[from] ConfigError),
+    #[error("cannot open the data directory: {0}")]
+    Storage(#[from] replication::ReplicationError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,

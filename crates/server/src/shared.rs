@@ -33,10 +33,8 @@ pub struct Shared {
 }
 
 impl Shared {
-    /// Builds the shared state for `config`.
-    pub fn new(config: Config) -> Arc<Shared> {
-        let blocking = Arc::new(Blocking::default());
-        let store = Store::new(config.databases, blocking.clone());
+    /// Builds the shared state for `config` around an opened `store`.
+    pub fn new(config: Config, store: Store, blocking: Arc<Blocking>) -> Arc<Shared> {
         let (shutdown, _) = watch::channel(false);
         Arc::new(Shared {
             config: RwLock::new(config),

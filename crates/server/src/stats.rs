@@ -22,8 +22,6 @@ pub struct CommandStat {
 #[derive(Debug)]
 pub struct Stats {
     pub started: Instant,
-    /// Unix time the server started (LASTSAVE until snapshots exist).
-    pub started_unix_secs: u64,
     pub connections_received: AtomicU64,
     pub rejected_connections: AtomicU64,
     pub commands_processed: AtomicU64,
@@ -51,7 +49,6 @@ impl Default for Stats {
             .collect();
         Stats {
             started: Instant::now(),
-            started_unix_secs: crate::clock::now_ms() / 1000,
             connections_received: AtomicU64::new(0),
             rejected_connections: AtomicU64::new(0),
             commands_processed: AtomicU64::new(0),

@@ -103,6 +103,7 @@ impl std::fmt::Debug for Queue {
 enum Control {
     Truncate(u64),
     Purge(u64, Bytes),
+    RestartAt(u64),
     SaveVote(Bytes),
     SaveCommitted(Option<Bytes>),
     Sync,
@@ -192,6 +193,11 @@ impl GroupCommit {
     /// Purges the entries up to `index`, durably (see [`Wal::purge_to`]).
     pub fn purge_to(&self, index: u64, data: Bytes) -> Result<(), WalError> {
         self.request(Control::Purge(index, data))
+    }
+
+    /// Makes an empty log start again at `index` (see [`Wal::restart_at`]).
+    pub fn restart_at(&self, index: u64) -> Result<(), WalError> {
+        self.request(Control::RestartAt(index))
     }
 
     /// Saves the vote durably.
@@ -343,6 +349,7 @@ fn execute(wal: &mut Wal, control: Control) -> Result<(), WalError> {
     match control {
         Control::Truncate(index) => wal.truncate_from(index),
         Control::Purge(index, data) => wal.purge_to(index, data),
+        Control::RestartAt(index) => wal.restart_at(index),
         Control::SaveVote(vote) => wal.save_vote(vote),
         Control::SaveCommitted(committed) => wal.save_committed(committed),
         Control::Sync => wal.sync(),

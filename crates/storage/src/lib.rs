@@ -44,7 +44,7 @@ pub use check::{check, check_dirs, CheckReport, Damage, SnapshotSummary, WalSumm
 pub use error::{SnapshotError, WalError};
 pub use group_commit::{Callback, Durability, GroupCommit, OS_SYNC_INTERVAL};
 pub use meta::{Meta, MetaStore, PurgePoint, MAX_META_LEN};
-pub use reader::WalReader;
+pub use reader::{scan_entries, WalReader};
 pub use record::MAX_ENTRY_LEN;
 pub use recovery::{Recovery, TornTail, META_FILE};
 pub use segment::Preallocate;

@@ -366,3 +366,43 @@ fn check_record(
     }
     Ok(buf.slice(at + record::OVERHEAD as usize..rec_end))
 }
+
+/// Reads every entry of the WAL in `dir` after its purge point, in index
+/// order, without modifying anything (for `keel check`): `visit` gets each
+/// entry; a torn tail is left out (recovery would cut it), any damage is an
+/// error. Reads one segment at a time.
+pub fn scan_entries(
+    vfs: &dyn crate::vfs::Vfs,
+    dir: &std::path::Path,
+    mut visit: impl FnMut(u64, Bytes) -> Result<(), String>,
+) -> Result<(), WalError> {
+    let analysis = crate::recovery::analyze(vfs, dir)?;
+    if let Some(damage) = analysis.damage {
+        return Err(damage);
+    }
+    let purged = analysis.purged();
+    for segment in &analysis.segments {
+        let file = vfs
+            .open(&segment.path, crate::vfs::OpenMode::Read)
+            .map_err(wal_io("open", &segment.path))?;
+        let scan = &segment.scan;
+        let mut entries = Vec::new();
+        read_records(
+            &segment.path,
+            &*file,
+            scan.first_index,
+            &scan.offsets,
+            scan.end,
+            &mut entries,
+        )?;
+        for (index, entry) in entries
+            .into_iter()
+            .filter(|(i, _)| purged.is_none_or(|p| *i > p))
+        {
+            visit(index, entry).map_err(|reason| {
+                WalError::corrupted(&segment.path, 0, format!("entry {index}: {reason}"))
+            })?;
+        }
+    }
+    Ok(())
+}

@@ -380,6 +380,49 @@ impl Wal {
         self.purge_segments(index, data).map_err(|e| self.fail(e))
     }
 
+    /// Makes an empty log (every entry purged) start again at `index`, which
+    /// may be at or below the purge point: the purge point moves to
+    /// `index - 1` (with no data) so the next append must be `index`.
+    /// Refused while the log holds entries. Raft never needs this in normal
+    /// operation (it only appends after its last entry); it lets a replica
+    /// whose state machine is ahead of an emptied log take any entry.
+    pub fn restart_at(&mut self, index: u64) -> Result<(), WalError> {
+        self.check_failed()?;
+        if self.state.read().last_index().is_some() {
+            return Err(WalError::InvalidArgument(format!(
+                "cannot restart a log that holds entries at index {index}"
+            )));
+        }
+        self.sync()?;
+        let mut meta = self.meta();
+        meta.purged = index.checked_sub(1).map(|p| PurgePoint {
+            index: p,
+            data: Bytes::new(),
+        });
+        self.remove_empty_segments().map_err(|e| self.fail(e))?;
+        self.store_meta(meta).map_err(|e| self.fail(e))
+    }
+
+    /// Removes every segment of a log that holds no entries.
+    fn remove_empty_segments(&mut self) -> Result<(), WalError> {
+        let doomed: Vec<PathBuf> = {
+            let mut state = self.state.write();
+            state.generation += 1;
+            state.segments.drain(..).map(|s| s.path).collect()
+        };
+        self.active = None;
+        self.dirty = false;
+        for path in &doomed {
+            self.vfs.remove_file(path).map_err(wal_io("remove", path))?;
+        }
+        if !doomed.is_empty() {
+            self.vfs
+                .sync_dir(&self.dir)
+                .map_err(wal_io("fsync directory", &self.dir))?;
+        }
+        Ok(())
+    }
+
     /// Saves the vote durably, after making earlier appends durable.
     pub fn save_vote(&mut self, vote: Bytes) -> Result<(), WalError> {
         self.update_meta(|meta| meta.vote = Some(vote))

@@ -215,14 +215,16 @@ fn bitcount(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> Cm
         4 | 5 => {
             let start = args::int(&args[2])?;
             let end = args::int(&args[3])?;
-            let in_bits = match args.get(4) {
-                Some(unit) => range_unit(unit)?,
-                None => false,
-            };
-            let total = bytes.len() as i64 * if in_bits { 8 } else { 1 };
+            // Like Redis, an empty negative range answers 0 before the
+            // unit is even looked at.
             if start < 0 && end < 0 && start > end {
                 0
             } else {
+                let in_bits = match args.get(4) {
+                    Some(unit) => range_unit(unit)?,
+                    None => false,
+                };
+                let total = bytes.len() as i64 * if in_bits { 8 } else { 1 };
                 match normalize(start, end, total) {
                     None => 0,
                     Some((s, e)) if in_bits => count_bits(bytes, s, e),

@@ -566,9 +566,5 @@ fn hscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdRe
 }
 
 #[cfg(test)]
-#[path = "hashset_oracle.rs"]
-pub(super) mod oracle;
-
-#[cfg(test)]
 #[path = "hash_tests.rs"]
 mod tests;

@@ -5,12 +5,12 @@ use std::collections::{BTreeMap, BTreeSet};
 use bytes::Bytes;
 use resp::{Frame, Reply};
 
-use super::oracle::{
-    check_random_reply, elements, frames_to_bytes, random_differential,
-    same_replies_both_protocols, scan_all, touches, Cmp, Pair,
-};
+use testkit::compare::check_random_reply;
+
 use super::*;
-use crate::testing::Harness;
+use crate::testing::{
+    assert_same_replies_resp2_and_3, random_sequences, run_watched, Harness, Protocols,
+};
 
 fn bulk(s: &str) -> Frame {
     Frame::bulk(s.to_string())
@@ -18,6 +18,14 @@ fn bulk(s: &str) -> Frame {
 
 fn bulks(items: &[&str]) -> Frame {
     Frame::Array(items.iter().map(|s| bulk(s)).collect())
+}
+
+/// True if `cmd` (which must succeed) after `setup` signals `key` as
+/// modified.
+fn touches(setup: &[&[&str]], cmd: &[&str], key: &str) -> bool {
+    let (reply, modified) = run_watched(setup, cmd, key);
+    assert!(reply.as_error().is_none(), "{cmd:?} failed: {reply:?}");
+    modified
 }
 
 fn encoding(h: &Harness, key: &str) -> Option<&'static str> {
@@ -125,9 +133,9 @@ fn random_picks_are_bounded() {
     );
     // Within the budget the picks are what they should be.
     let reply = h.run3(&["HRANDFIELD", "h", "-50", "WITHVALUES"]);
-    let content: BTreeMap<Vec<u8>, Vec<u8>> = [("a", "1"), ("b", "2"), ("c", "3")]
+    let content: BTreeMap<Vec<u8>, Frame> = [("a", "1"), ("b", "2"), ("c", "3")]
         .iter()
-        .map(|(f, v)| (f.as_bytes().to_vec(), v.as_bytes().to_vec()))
+        .map(|(f, v)| (f.as_bytes().to_vec(), bulk(v)))
         .collect();
     check_random_reply(&reply, &content, Some(-50), true, true).unwrap();
     let reply = h.run(&["HRANDFIELD", "h", "2"]);
@@ -204,12 +212,15 @@ fn hscan_walks_tables_with_a_cursor() {
     loop {
         let reply = h.run(&["HSCAN", "h", &cursor, "COUNT", "7", "MATCH", "f1*"]);
         let Frame::Array(parts) = reply else { panic!() };
-        let Frame::Bulk(next) = &parts[0] else {
+        let (Frame::Bulk(next), Frame::Array(items)) = (&parts[0], &parts[1]) else {
             panic!()
         };
-        for pair in frames_to_bytes(&elements(&parts[1])).chunks(2) {
-            assert!(pair[0].starts_with(b"f1"));
-            seen.insert(pair[0].clone());
+        for pair in items.chunks(2) {
+            let Frame::Bulk(field) = &pair[0] else {
+                panic!()
+            };
+            assert!(field.starts_with(b"f1"));
+            seen.insert(field.clone());
         }
         calls += 1;
         cursor = String::from_utf8(next.to_vec()).unwrap();
@@ -303,7 +314,7 @@ fn differential_basic_commands() {
         &["hset", "h", "a", "1"],
         &["hGeT", "h", "a"],
     ];
-    same_replies_both_protocols(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
@@ -369,7 +380,7 @@ fn differential_increments() {
         &["HINCRBY", "h"],
         &["HINCRBYFLOAT", "h", "f"],
     ];
-    same_replies_both_protocols(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
@@ -405,7 +416,7 @@ fn differential_hrandfield() {
         &["HRANDFIELD", "one", "-2", "WITHVALUES"],
         &["HRANDFIELD", "one", "1", "WITHVALUES"],
     ];
-    same_replies_both_protocols(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
@@ -449,33 +460,25 @@ fn differential_hscan() {
         &["HSCAN", "big", "0", "COUNT", "0"],
         &["HSCAN", "big", "x"],
     ];
-    same_replies_both_protocols(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
 fn differential_hscan_full_iterations() {
-    for resp3 in [false, true] {
-        let mut pair = Pair::new(resp3);
-        let mut big: Vec<String> = vec!["HSET".into(), "big".into()];
-        for i in 0..300 {
-            big.push(format!("f{i}"));
-            big.push(format!("v{i}"));
-        }
-        pair.check(&big, Cmp::Exact, "setup");
-        let options: [&[&str]; 4] = [
-            &[],
-            &["COUNT", "3"],
-            &["MATCH", "f2*"],
-            &["MATCH", "*9", "COUNT", "50"],
-        ];
-        for opts in options {
-            let mut cmd: Vec<Vec<u8>> = vec![b"HSCAN".to_vec(), b"big".to_vec(), b"0".to_vec()];
-            cmd.extend(opts.iter().map(|o| o.as_bytes().to_vec()));
-            let keel = scan_all(&mut |c| pair.keel(c), &cmd, true);
-            let redis = scan_all(&mut |c| pair.redis(c), &cmd, true);
-            assert_eq!(keel, redis, "{opts:?}");
-        }
+    let mut big: Vec<String> = vec!["HSET".into(), "big".into()];
+    for i in 0..300 {
+        big.push(format!("f{i}"));
+        big.push(format!("v{i}"));
     }
+    let big: Vec<&str> = big.iter().map(String::as_str).collect();
+    // Cursors differ: the rules compare whole iterations.
+    assert_same_replies_resp2_and_3(&[
+        &big,
+        &["HSCAN", "big", "0"],
+        &["HSCAN", "big", "0", "COUNT", "3"],
+        &["HSCAN", "big", "0", "MATCH", "f2*"],
+        &["HSCAN", "big", "0", "MATCH", "*9", "COUNT", "50"],
+    ]);
 }
 
 #[test]
@@ -525,12 +528,20 @@ fn differential_encodings() {
         &["HINCRBYFLOAT", "d", &long, "1.5"],
         &["@enc", "d"],
     ];
-    same_replies_both_protocols(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
 fn differential_random_hash_commands() {
-    random_differential(testkit::gen::hash::command, 0..16, 400);
+    let stats = random_sequences(
+        "hash",
+        0..16,
+        400,
+        Protocols::Both,
+        |_, g, _| testkit::gen::hash::command(g),
+        |_, _| {},
+    );
+    stats.assert_every_command_succeeds();
 }
 
 #[test]

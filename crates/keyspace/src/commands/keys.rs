@@ -12,8 +12,6 @@
 mod diff_tests;
 pub(crate) mod dump;
 #[cfg(test)]
-pub(crate) mod oracle;
-#[cfg(test)]
 mod tests;
 
 use bytes::Bytes;

@@ -375,15 +375,34 @@ fn union(sets: &[Option<&Set>]) -> Set {
 }
 
 /// The members of the first set that are in none of the others, as a new
-/// set.
+/// set built the way Redis 7.0 builds it. Redis picks one of two
+/// algorithms by their estimated work: either it adds the members of the
+/// first set that no other set has, or (when the first set is large
+/// compared with the others) it copies the whole first set and removes the
+/// others' members. The second way can leave a hash table holding only
+/// integers: a non-integer member converted it before being removed.
 fn difference(sets: &[Option<&Set>]) -> Set {
     let Some((Some(first), rest)) = sets.split_first() else {
         return Set::new();
     };
-    first
-        .iter()
-        .filter(|m| !rest.iter().flatten().any(|s| s.contains_member(*m)))
-        .collect()
+    let present = sets.iter().flatten().count();
+    let filter_work = first.len() * present / 2;
+    let copy_work: usize = sets.iter().flatten().map(|s| s.len()).sum();
+    if filter_work <= copy_work {
+        return first
+            .iter()
+            .filter(|m| !rest.iter().flatten().any(|s| s.contains_member(*m)))
+            .collect();
+    }
+    let mut result: Set = first.iter().collect();
+    let mut buf = itoa::Buffer::new();
+    for member in rest.iter().flatten().flat_map(|s| s.iter()) {
+        result.remove(member.as_bytes(&mut buf));
+        if result.is_empty() {
+            break;
+        }
+    }
+    result
 }
 
 fn sinter(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {

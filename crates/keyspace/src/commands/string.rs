@@ -743,3 +743,7 @@ mod lcs;
 #[cfg(test)]
 #[path = "string_tests.rs"]
 pub(crate) mod tests;
+
+#[cfg(test)]
+#[path = "string_diff_tests.rs"]
+mod diff_tests;

@@ -11,11 +11,11 @@
 //! * `parse`: Redis's number and range parsing rules.
 
 #[cfg(test)]
-mod oracle;
+mod diff_tests;
 #[cfg(test)]
-mod oracle_misc;
+mod diff_tests_misc;
 #[cfg(test)]
-mod oracle_pop_set;
+mod diff_tests_pops;
 mod parse;
 mod pop;
 mod range;

@@ -18,7 +18,9 @@ pub use list::List;
 pub use packed::Packed;
 pub use set::{Member, Set};
 pub(crate) use zset::cmp_entry;
-pub use zset::{LexBound, LexRange, ScoreRange, Skiplist, SortedSet};
+pub use zset::{
+    LexBound, LexRange, ScoreRange, Skiplist, SortedSet, PACKED_MAX_ENTRIES, PACKED_MAX_VALUE,
+};
 
 /// Hash-table with insertion-ordered, index-addressable entries.
 pub type OrderedMap<K, V> = indexmap::IndexMap<K, V, foldhash::fast::RandomState>;

@@ -13,7 +13,7 @@ pub struct TestServer {
     pub addr: SocketAddr,
     runtime: tokio::runtime::Runtime,
     handle: Option<ServerHandle>,
-    _dir: tempfile::TempDir,
+    _dir: Option<tempfile::TempDir>,
 }
 
 impl TestServer {
@@ -25,10 +25,22 @@ impl TestServer {
     /// A server whose configuration `adjust` may change.
     pub fn with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
+        let mut server = TestServer::in_dir(dir.path(), Durability::Memory, adjust);
+        server._dir = Some(dir);
+        server
+    }
+
+    /// A server with `durability` on the data directory `dir`, which
+    /// outlives it (to test restarts).
+    pub fn in_dir(
+        dir: &std::path::Path,
+        durability: Durability,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
         let mut config = Config {
             port: 0,
-            dir: dir.path().to_path_buf(),
-            durability: Durability::Memory,
+            dir: dir.to_path_buf(),
+            durability,
             ..Config::default()
         };
         adjust(&mut config);
@@ -44,7 +56,7 @@ impl TestServer {
             addr: handle.addr(),
             runtime,
             handle: Some(handle),
-            _dir: dir,
+            _dir: None,
         }
     }
 

@@ -4,8 +4,7 @@
 use bytes::Bytes;
 use resp::Frame;
 
-use crate::commands::keys::oracle::Oracle;
-use crate::testing::Harness;
+use crate::testing::{Diff, Harness};
 use crate::{Op, Value};
 
 const NOW: u64 = 1_700_000_000_000;
@@ -280,7 +279,7 @@ fn expiry_is_a_function_of_the_log_clock() {
 
 #[test]
 fn differential_expire_and_ttl() {
-    let mut o = Oracle::new("expire_and_ttl");
+    let mut o = Diff::labelled("expire_and_ttl");
     o.check_all(&[
         &["TTL", "nope"],
         &["PTTL", "nope"],
@@ -362,7 +361,7 @@ fn differential_expire_and_ttl() {
 
 #[test]
 fn differential_conditions_and_errors() {
-    let mut o = Oracle::new("conditions_and_errors");
+    let mut o = Diff::labelled("conditions_and_errors");
     o.check_all(&[
         &["SET", "k", "v"],
         &["EXPIRE", "k", "100", "NX", "XX"],
@@ -426,7 +425,7 @@ fn differential_conditions_and_errors() {
 /// PERSIST, in other databases too.
 #[test]
 fn differential_expiry_with_other_commands() {
-    let mut o = Oracle::new("expiry_with_other_commands");
+    let mut o = Diff::labelled("expiry_with_other_commands");
     o.check_all(&[
         &["SET", "a", "1"],
         &["EXPIREAT", "a", "4000000000"],

@@ -4,11 +4,11 @@
 
 use bytes::Bytes;
 
-use super::oracle::Oracle;
+use crate::testing::{check_command_info, random_sequences, Diff, Protocols, Step};
 
 #[test]
 fn del_exists_type_touch() {
-    let mut o = Oracle::new("del_exists_type_touch");
+    let mut o = Diff::labelled("del_exists_type_touch");
     o.check_all(&[
         &["SET", "a", "1"],
         &["SET", "b", "hello"],
@@ -43,7 +43,7 @@ fn del_exists_type_touch() {
 
 #[test]
 fn rename_renamenx() {
-    let mut o = Oracle::new("rename_renamenx");
+    let mut o = Diff::labelled("rename_renamenx");
     o.check_all(&[
         &["RENAME", "nope", "x"],
         &["RENAME", "nope", "nope"],
@@ -76,7 +76,7 @@ fn rename_renamenx() {
 
 #[test]
 fn copy() {
-    let mut o = Oracle::new("copy");
+    let mut o = Diff::labelled("copy");
     o.check_all(&[
         &["SET", "a", "1"],
         &["EXPIRE", "a", "1000"],
@@ -127,7 +127,7 @@ fn copy() {
 
 #[test]
 fn move_() {
-    let mut o = Oracle::new("move");
+    let mut o = Diff::labelled("move");
     o.check_all(&[
         &["SET", "a", "1"],
         &["PEXPIRE", "a", "1000000"],
@@ -154,7 +154,7 @@ fn move_() {
 
 #[test]
 fn keys_and_scan() {
-    let mut o = Oracle::new("keys_and_scan");
+    let mut o = Diff::labelled("keys_and_scan");
     for k in [
         "hello", "hallo", "hxllo", "hllo", "world", "h*llo", "a[b", "user:1", "user:22",
     ] {
@@ -211,11 +211,13 @@ fn keys_and_scan() {
         &["SCAN", "-18446744073709551616"],
         &["SCAN"],
     ]);
-    o.scan_all(&[]);
-    o.scan_all(&["COUNT", "1"]);
-    o.scan_all(&["COUNT", "3", "MATCH", "*llo"]);
-    o.scan_all(&["TYPE", "string"]);
-    o.scan_all(&["MATCH", "user:*", "COUNT", "2", "TYPE", "string"]);
+    o.check(&["SCAN", "0"]);
+    o.check(&["SCAN", "0", "COUNT", "1"]);
+    o.check(&["SCAN", "0", "COUNT", "3", "MATCH", "*llo"]);
+    o.check(&["SCAN", "0", "TYPE", "string"]);
+    o.check(&[
+        "SCAN", "0", "MATCH", "user:*", "COUNT", "2", "TYPE", "string",
+    ]);
     o.check(&["FLUSHALL"]);
     o.check(&["SCAN", "0"]);
     o.check(&["KEYS", "*"]);
@@ -223,14 +225,14 @@ fn keys_and_scan() {
     for i in 0..300 {
         o.check(&["SET", &format!("key:{i}"), "v"]);
     }
-    o.scan_all(&[]);
-    o.scan_all(&["COUNT", "7", "MATCH", "key:1*"]);
+    o.check(&["SCAN", "0"]);
+    o.check(&["SCAN", "0", "COUNT", "7", "MATCH", "key:1*"]);
     o.check(&["KEYS", "key:2?"]);
 }
 
 #[test]
 fn randomkey_dbsize() {
-    let mut o = Oracle::new("randomkey_dbsize");
+    let mut o = Diff::labelled("randomkey_dbsize");
     o.check_all(&[
         &["RANDOMKEY"],
         &["DBSIZE"],
@@ -248,7 +250,7 @@ fn randomkey_dbsize() {
 
 #[test]
 fn object() {
-    let mut o = Oracle::new("object");
+    let mut o = Diff::labelled("object");
     o.check_all(&[
         &["SET", "int", "123"],
         &["SET", "zero", "0"],
@@ -301,7 +303,7 @@ fn object() {
 
 #[test]
 fn swapdb_flushdb_flushall() {
-    let mut o = Oracle::new("swapdb_flushdb_flushall");
+    let mut o = Diff::labelled("swapdb_flushdb_flushall");
     o.check_all(&[
         &["SET", "a", "0"],
         &["SELECT", "1"],
@@ -353,7 +355,7 @@ fn swapdb_flushdb_flushall() {
 
 #[test]
 fn dump_restore() {
-    let mut o = Oracle::new("dump_restore");
+    let mut o = Diff::labelled("dump_restore");
     o.check_all(&[
         &["DUMP", "nope"],
         &["DUMP"],
@@ -446,7 +448,7 @@ fn dump_restore() {
 /// Replies whose RESP3 form differs from RESP2 (nulls) or could (arrays).
 #[test]
 fn resp3_replies() {
-    let mut o = Oracle::new_resp3("resp3");
+    let mut o = Diff::new_resp3();
     o.check_all(&[
         &["RANDOMKEY"],
         &["DUMP", "nope"],
@@ -476,7 +478,7 @@ fn resp3_replies() {
 /// by the other side with the checksum error (a documented difference).
 #[test]
 fn foreign_payloads_are_rejected() {
-    let mut o = Oracle::new("foreign_payloads");
+    let mut o = Diff::labelled("foreign_payloads");
     o.check(&["SET", "s", "hello"]);
     let dump = [Bytes::from_static(b"DUMP"), Bytes::from_static(b"s")];
     let (ours, theirs) = o.both(&dump);
@@ -497,40 +499,34 @@ fn foreign_payloads_are_rejected() {
 }
 
 /// Seeded random sequences of `testkit::gen::keys` commands, compared with
-/// Redis reply by reply.
+/// Redis reply by reply, in both protocols (`KEEL_DIFF_SEEDS` for more).
 #[test]
 fn random_sequences_match_redis() {
-    let (mut total, mut errors, mut with_data) = (0, 0, 0);
-    // KEEL_GEN_SEEDS=n runs more seeds (e.g. for a longer local soak).
-    let seeds: u64 = std::env::var("KEEL_GEN_SEEDS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(8);
-    for seed in 0..seeds {
-        let mut o = Oracle::new(&format!("gen::keys seed {seed}"));
-        let mut g = testkit::gen::Gen::new(seed);
-        for _ in 0..300 {
-            let cmd: Vec<Bytes> = testkit::gen::keys::command(&mut g)
-                .into_iter()
-                .map(Bytes::from)
-                .collect();
-            let reply = o.check_bytes(&cmd);
-            total += 1;
-            errors += usize::from(matches!(reply, resp::Frame::Error(_)));
-            with_data += usize::from(!o.keel.ks.db(o.keel.db).is_empty());
-        }
-        for db in ["0", "1", "2"] {
-            o.check(&["SELECT", db]);
-            o.scan_all(&[]);
-            o.check(&["DBSIZE"]);
-        }
-    }
+    let mut with_data = 0;
+    let stats = random_sequences(
+        "keys",
+        0..8,
+        300,
+        Protocols::Both,
+        |d, g, _: Step| {
+            with_data += usize::from(!d.keel.ks.db(d.keel.db).is_empty());
+            testkit::gen::keys::command(g)
+        },
+        |d, _| {
+            for db in ["0", "1", "2"] {
+                d.check(&["SELECT", db]);
+                d.check(&["SCAN", "0", "COUNT", "1"]);
+                d.check(&["DBSIZE"]);
+            }
+        },
+    );
     // The sequences must exercise real work, not mostly errors on empty
     // databases.
-    assert!(errors * 4 < total, "{errors} errors in {total} commands");
+    stats.assert_errors_below(4);
     assert!(
-        with_data * 2 > total,
-        "data present for only {with_data} of {total} commands"
+        with_data * 2 > stats.total,
+        "data present for only {with_data} of {} commands",
+        stats.total
     );
 }
 
@@ -540,83 +536,6 @@ fn random_sequences_match_redis() {
 /// cannot express yet.
 #[test]
 fn command_info_matches_redis() {
-    use resp::Frame;
-    let server = crate::testing::RedisServer::start();
-    let mut redis = server.connect();
-    let text = |f: &Frame| match f {
-        Frame::Simple(s) => s.clone(),
-        Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-        other => panic!("not text: {other:?}"),
-    };
-    let list = |f: &Frame| -> Vec<String> {
-        match f {
-            Frame::Array(items) | Frame::Set(items) => items.iter().map(text).collect(),
-            other => panic!("not a list: {other:?}"),
-        }
-    };
-    fn check(
-        spec: &crate::CommandSpec,
-        info: &[Frame],
-        text: &dyn Fn(&Frame) -> String,
-        list: &dyn Fn(&Frame) -> Vec<String>,
-    ) {
-        let name = spec.name;
-        assert_eq!(text(&info[0]), name);
-        assert_eq!(info[1], Frame::Integer(spec.arity.into()), "{name} arity");
-        let mut flags: Vec<String> = spec.flag_names().iter().map(|s| s.to_string()).collect();
-        let mut theirs = list(&info[2]);
-        flags.sort();
-        theirs.sort();
-        assert_eq!(flags, theirs, "{name} flags");
-        assert_eq!(
-            info[3],
-            Frame::Integer(spec.first_key.into()),
-            "{name} first key"
-        );
-        assert_eq!(
-            info[4],
-            Frame::Integer(spec.last_key.into()),
-            "{name} last key"
-        );
-        assert_eq!(info[5], Frame::Integer(spec.step.into()), "{name} step");
-        let mut cats: Vec<String> = spec
-            .acl_categories()
-            .iter()
-            .map(|c| format!("@{c}"))
-            .collect();
-        let mut theirs: Vec<String> = list(&info[6])
-            .into_iter()
-            .filter(|c| c != "@dangerous" || spec.flags.contains(crate::Flags::ADMIN))
-            .collect();
-        cats.sort();
-        theirs.sort();
-        // Containers: Redis lists only @slow, the table adds the group's
-        // category (a table-wide limitation, reported).
-        if !matches!(spec.handler, crate::Handler::Container) {
-            assert_eq!(cats, theirs, "{name} ACL categories");
-        }
-        let subs = match &info[9] {
-            Frame::Array(items) => items.clone(),
-            other => panic!("{name} subcommands: {other:?}"),
-        };
-        assert_eq!(
-            subs.len(),
-            spec.subcommands.len(),
-            "{name} subcommand count"
-        );
-        for sub in subs {
-            let Frame::Array(sub_info) = sub else {
-                panic!("bad subcommand info")
-            };
-            let sub_name = text(&sub_info[0]);
-            let sub_spec = spec
-                .subcommands
-                .iter()
-                .find(|s| s.name == sub_name)
-                .unwrap_or_else(|| panic!("missing subcommand {sub_name}"));
-            check(sub_spec, &sub_info, text, list);
-        }
-    }
     let names = [
         "del",
         "unlink",
@@ -647,14 +566,8 @@ fn command_info_matches_redis() {
         "pexpiretime",
         "persist",
     ];
-    for name in names {
-        let spec = crate::lookup(name.as_bytes()).unwrap_or_else(|| panic!("{name} missing"));
-        let Frame::Array(reply) = redis.run(&["COMMAND", "INFO", name]) else {
-            panic!()
-        };
-        let Frame::Array(info) = &reply[0] else {
-            panic!("no info for {name}")
-        };
-        check(spec, info, &text, &list);
-    }
+    let specs = names
+        .iter()
+        .map(|name| crate::lookup(name.as_bytes()).unwrap_or_else(|| panic!("{name} missing")));
+    assert!(check_command_info(specs) > names.len());
 }

@@ -3,107 +3,12 @@
 //! MULTI/EXEC replies of the blocking commands, and seeded random
 //! sequences from `testkit::gen::list`.
 
-use bytes::Bytes;
-use resp::{Frame, Reply};
-use testkit::gen::{self, Gen};
-use testkit::Conn;
+use testkit::gen;
 
-use super::timeout_reply;
-use crate::testing::{Harness, RedisServer};
+use crate::testing::{
+    assert_same_replies, assert_same_replies_resp2_and_3, random_sequences, Diff, Protocols,
+};
 use crate::types::List;
-use crate::{Op, Value};
-
-/// keel and Redis side by side, speaking the same protocol.
-///
-/// keel has no string commands in this crate yet, so `SET key value` is
-/// applied directly to keel's keyspace (to create keys of another type) and
-/// `FLUSHALL` clears it. When keel asks to block, the expected reply is the
-/// timeout reply the server would send: sequences only block with a short
-/// timeout, so Redis replies the same after waiting.
-struct Pair {
-    keel: Harness,
-    redis: Conn,
-    resp3: bool,
-    _server: Option<RedisServer>,
-}
-
-impl Pair {
-    fn new(resp3: bool) -> Pair {
-        let server = RedisServer::start();
-        let mut redis = server.connect();
-        if resp3 {
-            assert!(matches!(redis.run(&["HELLO", "3"]), Frame::Map(_)));
-        }
-        Pair {
-            keel: Harness::new(),
-            redis,
-            resp3,
-            _server: Some(server),
-        }
-    }
-
-    fn keel(&mut self, cmd: &[Bytes]) -> Frame {
-        let name = cmd[0].to_ascii_uppercase();
-        match name.as_slice() {
-            b"SET" => {
-                self.keel
-                    .ks
-                    .db_mut(0)
-                    .insert(&cmd[1], Value::string(&cmd[2]));
-                return Frame::Simple("OK".into());
-            }
-            b"FLUSHALL" => {
-                for db in 0..self.keel.ks.databases() {
-                    self.keel.ks.db_mut(db).clear();
-                }
-                return Frame::Simple("OK".into());
-            }
-            _ => {}
-        }
-        let frame = self.keel.run_bytes(cmd, self.resp3);
-        if frame == Frame::Simple("BLOCKED".into()) {
-            let mut out = Reply::new(self.resp3);
-            timeout_reply(&cmd[0])
-                .expect("only blocking commands block")
-                .write(&mut out);
-            return resp::decode(out.as_bytes()).unwrap().unwrap().0;
-        }
-        frame
-    }
-
-    /// Runs `cmd` on both sides and returns `(keel, redis)`.
-    fn run(&mut self, cmd: &[Bytes]) -> (Frame, Frame) {
-        (self.keel(cmd), self.redis.run(cmd))
-    }
-
-    fn check(&mut self, cmd: &[&str]) {
-        let (ours, theirs) = self.run(&to_bytes(cmd));
-        assert_eq!(
-            ours, theirs,
-            "reply to {cmd:?} differs (left: keel, right: redis)"
-        );
-    }
-
-    fn check_all(&mut self, cmds: &[&[&str]]) {
-        for cmd in cmds {
-            self.check(cmd);
-        }
-    }
-}
-
-fn to_bytes<A: AsRef<[u8]>>(cmd: &[A]) -> Vec<Bytes> {
-    cmd.iter()
-        .map(|a| Bytes::copy_from_slice(a.as_ref()))
-        .collect()
-}
-
-fn same(cmds: &[&[&str]]) {
-    Pair::new(false).check_all(cmds);
-}
-
-fn same3(cmds: &[&[&str]]) {
-    Pair::new(true).check_all(cmds);
-}
 
 const MIN: &str = "-9223372036854775808";
 const MAX: &str = "9223372036854775807";
@@ -158,8 +63,7 @@ fn push_and_pop() {
         &["RPOP", "s", "2"],
         &["LLEN", "s"],
     ];
-    same(cmds);
-    same3(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
@@ -207,13 +111,12 @@ fn index_and_range() {
         &["LRANGE", "s", "0", "1"],
         &["LRANGE", "s", "x", "1"],
     ];
-    same(cmds);
-    same3(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
 fn set_insert_remove_trim() {
-    same(&[
+    assert_same_replies(&[
         &["LSET", "nokey", "0", "x"],
         &["LSET", "nokey", "x", "x"],
         &["RPUSH", "k", "a", "b", "a", "c", "a", "b"],
@@ -350,13 +253,12 @@ fn lpos_options_and_errors() {
         &["LPOS", "s", "a", "RANK", "0"],
         &["LPOS", "s", "a", "FOO"],
     ];
-    same(cmds);
-    same3(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 #[test]
 fn moves() {
-    same(&[
+    assert_same_replies(&[
         &["RPUSH", "src", "a", "b", "c", "d"],
         &["LMOVE", "src", "dst", "LEFT", "LEFT"],
         &["LMOVE", "src", "dst", "LEFT", "RIGHT"],
@@ -436,8 +338,7 @@ fn lmpop_forms_and_errors() {
         &["LMPOP", "2", "nokey", "s", "LEFT"],
         &["LMPOP", "1", "s", "MIDDLE"],
     ];
-    same(cmds);
-    same3(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 /// The blocking commands' immediate paths, their argument errors, and their
@@ -515,8 +416,7 @@ fn blocking_commands() {
         &["BLMPOP", "0", "2", "a", "s", "LEFT"],
         &["LRANGE", "a", "0", "-1"],
     ];
-    same(cmds);
-    same3(cmds);
+    assert_same_replies_resp2_and_3(cmds);
 }
 
 /// Lists long enough to span many chunks, with elements on both sides of
@@ -524,7 +424,7 @@ fn blocking_commands() {
 #[test]
 fn long_lists() {
     let long = "y".repeat(200);
-    let mut pair = Pair::new(false);
+    let mut pair = Diff::new();
     for i in 0..400 {
         let item = match i % 9 {
             0 => format!("{long}{}", i % 5),
@@ -576,39 +476,9 @@ fn blocking_commands_inside_multi() {
         &["BLPOP", "a", "-1"],
     ];
     for resp3 in [false, true] {
-        let server = RedisServer::start();
-        let mut redis = server.connect();
-        if resp3 {
-            redis.run(&["HELLO", "3"]);
-        }
-        assert_eq!(redis.run(&["MULTI"]), Frame::Simple("OK".into()));
-        for cmd in cmds {
-            let queued = redis.run(cmd);
-            assert_eq!(queued, Frame::Simple("QUEUED".into()), "{cmd:?}");
-        }
-        let Frame::Array(theirs) = redis.run(&["EXEC"]) else {
-            panic!("EXEC reply is an array");
-        };
-
-        let mut keel = Harness::new();
-        let op = Op::Transaction {
-            session: 1,
-            resp3,
-            commands: cmds.iter().map(|c| (0, to_bytes(c))).collect(),
-        };
-        let mut out = Reply::new(resp3);
-        let outcome = keel.ks.apply(&op, 1000, 1, &mut out);
-        assert_eq!(outcome.blocked, None);
-        let ends = outcome.transaction.expect("not aborted");
-        let mut ours = Vec::new();
-        let mut start = 0;
-        for end in ends {
-            let (frame, used) = resp::decode(&out.as_bytes()[start..end]).unwrap().unwrap();
-            assert_eq!(start + used, end);
-            ours.push(frame);
-            start = end;
-        }
-        assert_eq!(ours, theirs, "resp3: {resp3}");
+        let mut d = Diff::new();
+        d.set_resp3(resp3);
+        d.check_transaction(cmds);
     }
 }
 
@@ -626,64 +496,37 @@ fn first_source(cmd: &[Vec<u8>]) -> Option<&[u8]> {
 /// protocols, sometimes with a string key among the lists, and with some
 /// pops turned into their blocking forms.
 #[test]
-fn random_sequences() {
-    let server = RedisServer::start();
-    let mut redis = server.connect();
-    for seed in 1..=8u64 {
-        let resp3 = seed % 2 == 0;
-        redis.run(&["FLUSHALL"]);
-        redis.run(&["HELLO", if resp3 { "3" } else { "2" }]);
-        let mut pair = Pair {
-            keel: Harness::new(),
-            redis,
-            resp3,
-            _server: None,
-        };
-        if seed % 3 == 0 {
-            let set = to_bytes(&["SET", "k5", "str"]);
-            pair.run(&set);
-        }
-        let mut g = Gen::new(seed);
-        let family = gen::families()
-            .into_iter()
-            .find(|(name, _)| *name == "list")
-            .expect("list family")
-            .1;
-        for step in 0..300 {
-            let mut cmd = family(&mut g);
-            if g.chance(0.25) {
-                // Block forever only where keel knows there is data.
-                let timeout = |c: &[Vec<u8>]| {
-                    let ready = first_source(c).is_some_and(|k| {
-                        pair.keel
-                            .ks
-                            .db(0)
-                            .read::<List>(k, pair.keel.now_ms())
-                            .ok()
-                            .flatten()
-                            .is_some_and(|l| !l.is_empty())
-                    });
-                    if ready {
-                        "0"
-                    } else {
-                        "0.01"
-                    }
-                };
-                if let Some(twin) = gen::list::blocking_twin(&cmd, "0") {
-                    let t = timeout(&twin);
-                    cmd = gen::list::blocking_twin(&cmd, t).unwrap_or(twin);
-                }
+fn random_sequences_match_redis() {
+    let stats = random_sequences(
+        "list",
+        1..9,
+        300,
+        Protocols::Both,
+        |d, g, at| {
+            if at.step == 0 && at.seed % 3 == 0 {
+                d.check(&["SET", "k5", "str"]);
             }
-            let (ours, theirs) = pair.run(&to_bytes(&cmd));
-            let shown: Vec<String> = cmd
-                .iter()
-                .map(|a| String::from_utf8_lossy(a).into_owned())
-                .collect();
-            assert_eq!(
-                ours, theirs,
-                "seed {seed}, step {step}: reply to {shown:?} differs (left: keel, right: redis)"
-            );
-        }
-        redis = pair.redis;
-    }
+            let cmd = gen::list::command(g);
+            if !g.chance(0.25) {
+                return cmd;
+            }
+            // Block forever only where keel knows there is data.
+            let Some(twin) = gen::list::blocking_twin(&cmd, "0") else {
+                return cmd;
+            };
+            let ready = first_source(&twin).is_some_and(|k| {
+                d.keel
+                    .ks
+                    .db(0)
+                    .read::<List>(k, d.keel.now_ms())
+                    .ok()
+                    .flatten()
+                    .is_some_and(|l| !l.is_empty())
+            });
+            let timeout = if ready { "0" } else { "0.01" };
+            gen::list::blocking_twin(&cmd, timeout).unwrap_or(twin)
+        },
+        |_, _| {},
+    );
+    stats.assert_every_command_succeeds();
 }

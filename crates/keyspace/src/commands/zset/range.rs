@@ -5,7 +5,7 @@ use bytes::Bytes;
 use resp::Reply;
 
 use super::{parse, read, reply_pairs};
-use crate::types::{LexRange, ScoreRange, SortedSet};
+use crate::types::{LexRange, ScoreRange, SortedSet, PACKED_MAX_ENTRIES, PACKED_MAX_VALUE};
 use crate::{args, Blob, CmdError, CmdResult, Ctx, Keyspace, Value};
 
 /// What a range selects.
@@ -281,15 +281,39 @@ pub(super) fn zrangestore(
     out: &mut Reply,
 ) -> CmdResult {
     let req = parse_request(args, 2, true, None, None)?;
-    let items: Vec<(Blob, f64)> = match read(ks, ctx, &args[2])? {
+    let mut items: Vec<(Blob, f64)> = match read(ks, ctx, &args[2])? {
         None => Vec::new(),
         Some(z) => select(z, &req)
             .into_iter()
             .map(|(m, s)| (Blob::from_slice(m), s))
             .collect(),
     };
+    let rank = matches!(req.selector, Selector::Rank(..));
+    unsign_packed_zeros(&mut items, rank);
     store_result(ks, ctx, &args[1], items, out);
     Ok(())
+}
+
+/// Redis builds a ZRANGESTORE destination by adding the range's members in
+/// order: to a skiplist from the start for a rank range of more than
+/// [`PACKED_MAX_ENTRIES`] members, otherwise to a listpack that becomes a
+/// skiplist when a member is too long or one too many arrives. A zero score
+/// added while it is a listpack loses its sign (the listpack stores the
+/// integer 0), so `-0` survives only in members added after the conversion.
+fn unsign_packed_zeros(items: &mut [(Blob, f64)], rank: bool) {
+    if rank && items.len() > PACKED_MAX_ENTRIES {
+        return;
+    }
+    let converted_at = items
+        .iter()
+        .position(|(m, _)| m.len() > PACKED_MAX_VALUE)
+        .unwrap_or(items.len())
+        .min(PACKED_MAX_ENTRIES);
+    for (_, score) in &mut items[..converted_at] {
+        if *score == 0.0 {
+            *score = 0.0;
+        }
+    }
 }
 
 fn remrange_generic(

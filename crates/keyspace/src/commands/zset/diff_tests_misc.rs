@@ -3,17 +3,19 @@
 
 use bytes::Bytes;
 use resp::Frame;
-use testkit::gen::{zset as gen_zset, Gen};
+use testkit::gen::zset as gen_zset;
 use testkit::RedisServer;
 
-use super::oracle::{big_zadd, bytes_args, run_owned, shape, Diff};
-use crate::testing::Harness;
+use super::diff_tests::{big_zadd, keel_encoding};
+use crate::testing::{
+    assert_same_replies, check_command_info, random_sequences, to_bytes, Diff, Protocols,
+};
 
 #[test]
 fn zscan() {
     let mut d = Diff::new();
-    d.set_string("str", "x");
-    d.all(&[
+    d.check(&["SET", "str", "x"]);
+    d.check_all(&[
         &[
             "ZADD",
             "z",
@@ -73,9 +75,9 @@ fn zscan() {
     d.check3(&["ZSCAN", "z", "0"]);
     // A large set: cursors differ, a full iteration returns every member.
     let long = "x".repeat(70);
-    d.all(&[&["ZADD", "z", "1", &long]]);
+    d.check_all(&[&["ZADD", "z", "1", &long]]);
     let cmd = big_zadd("big", 300);
-    run_owned(&mut d, &cmd);
+    d.check(&cmd);
     for key in ["z", "big"] {
         for opts in [
             &[][..],
@@ -83,72 +85,17 @@ fn zscan() {
             &["MATCH", "member:1*"],
             &["MATCH", "*", "COUNT", "1000"],
         ] {
-            assert_eq!(
-                full_scan_keel(&mut d, key, opts),
-                full_scan_redis(&mut d, key, opts)
-            );
+            let mut cmd = vec!["ZSCAN", key, "0"];
+            cmd.extend_from_slice(opts);
+            d.check(&cmd);
         }
     }
-}
-
-/// (member, score text) pairs of ZSCAN replies.
-type ScanItems = Vec<(Vec<u8>, Vec<u8>)>;
-
-fn scan_page(f: &Frame) -> (u64, ScanItems) {
-    let Frame::Array(parts) = f else {
-        panic!("bad ZSCAN reply {f:?}")
-    };
-    let (Frame::Bulk(cursor), Frame::Array(items)) = (&parts[0], &parts[1]) else {
-        panic!("bad ZSCAN reply {f:?}")
-    };
-    let cursor = std::str::from_utf8(cursor).unwrap().parse().unwrap();
-    let items = items
-        .chunks(2)
-        .map(|p| match p {
-            [Frame::Bulk(m), Frame::Bulk(s)] => (m.to_vec(), s.to_vec()),
-            _ => panic!("bad ZSCAN pair {p:?}"),
-        })
-        .collect();
-    (cursor, items)
-}
-
-fn full_scan(mut run: impl FnMut(&[String]) -> Frame, key: &str, opts: &[&str]) -> ScanItems {
-    let mut cursor = 0u64;
-    let mut all = Vec::new();
-    loop {
-        let mut cmd = vec!["ZSCAN".to_string(), key.to_string(), cursor.to_string()];
-        cmd.extend(opts.iter().map(|o| o.to_string()));
-        let (next, items) = scan_page(&run(&cmd));
-        all.extend(items);
-        cursor = next;
-        if cursor == 0 {
-            break;
-        }
-    }
-    all.sort();
-    all.dedup();
-    all
-}
-
-pub(super) fn full_scan_keel(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
-    full_scan(
-        |cmd| {
-            let refs: Vec<&str> = cmd.iter().map(String::as_str).collect();
-            d.keel.run(&refs)
-        },
-        key,
-        opts,
-    )
-}
-
-pub(super) fn full_scan_redis(d: &mut Diff, key: &str, opts: &[&str]) -> ScanItems {
-    full_scan(|cmd| d.r2.run(cmd), key, opts)
 }
 
 #[test]
 fn arity_errors() {
     let mut d = Diff::new();
-    d.all(&[
+    d.check_all(&[
         &["ZADD", "z", "1"],
         &["ZINCRBY", "z", "1"],
         &["ZREM", "z"],
@@ -188,97 +135,49 @@ fn arity_errors() {
     ]);
 }
 
-/// Random command sequences from the testkit generator, several seeds.
+/// Random command sequences from the testkit generator, several seeds,
+/// every fifth command in RESP3.
 #[test]
 fn random_commands_match_redis() {
-    let mut d = Diff::new();
-    let (mut errors, mut total, mut nonempty_ranges, mut on_large) = (0, 0, 0, 0);
-    let (mut large_keys, mut large_lex) = (0, 0);
-    for seed in 1..=40u64 {
-        d.keel = Harness::new();
-        d.r2.run(&["FLUSHALL"]);
-        let mut g = Gen::new(seed);
-        for i in 0..500 {
-            let cmd: Vec<Bytes> = gen_zset::command(&mut g)
-                .into_iter()
-                .map(Bytes::from)
-                .collect();
-            let resp3 = i % 5 == 4;
-            if cmd
+    let (mut on_large, mut large_keys, mut large_lex) = (0, 0, 0);
+    let stats = random_sequences(
+        "zset",
+        1..41,
+        500,
+        Protocols::Mixed(5),
+        |d, g, _| {
+            let cmd = gen_zset::command(g);
+            if cmd[1..]
                 .iter()
-                .skip(1)
-                .any(|k| d.encoding(k) == Some("skiplist"))
+                .any(|k| keel_encoding(d, k) == Some("skiplist"))
             {
                 on_large += 1;
             }
-            let name = cmd[0].to_ascii_uppercase();
-            let context = || {
-                format!(
-                    "seed {seed}, command #{i}: {:?}",
-                    cmd.iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect::<Vec<_>>()
-                )
-            };
-            match name.as_slice() {
-                b"ZRANDMEMBER" => {
-                    let ours = d.keel.run_bytes(&cmd, resp3);
-                    let theirs = if resp3 {
-                        d.r3.run(&cmd)
-                    } else {
-                        d.r2.run(&cmd)
-                    };
-                    assert_eq!(shape(&ours), shape(&theirs), "{}", context());
-                }
-                b"ZSCAN" if d.encoding(&cmd[1]) == Some("skiplist") => {
-                    let key = String::from_utf8_lossy(&cmd[1]).into_owned();
-                    let opts: Vec<String> = cmd[3..]
-                        .iter()
-                        .map(|a| String::from_utf8_lossy(a).into_owned())
-                        .collect();
-                    let opts: Vec<&str> = opts.iter().map(String::as_str).collect();
-                    assert_eq!(
-                        full_scan_keel(&mut d, &key, &opts),
-                        full_scan_redis(&mut d, &key, &opts),
-                        "{}",
-                        context()
-                    );
-                }
-                _ => {
-                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                        d.check_bytes(&cmd, resp3)
-                    }));
-                    match result {
-                        Err(_) => panic!("mismatch at {}", context()),
-                        Ok(Frame::Error(_)) => errors += 1,
-                        Ok(Frame::Array(items)) if !items.is_empty() => nonempty_ranges += 1,
-                        Ok(_) => {}
-                    }
-                    total += 1;
+            cmd
+        },
+        |d, _| {
+            for key in ["k0", "k1", "k2", "k3", "k4", "k5", "lex0", "lex1"] {
+                if keel_encoding(d, key.as_bytes()) == Some("skiplist") {
+                    large_keys += 1;
+                    large_lex += usize::from(key.starts_with("lex"));
                 }
             }
-        }
-        // Every key ends with the same encoding and content.
-        for key in ["k0", "k1", "k2", "k3", "k4", "k5", "lex0", "lex1"] {
-            d.same_encoding(key);
-            if d.encoding(key.as_bytes()) == Some("skiplist") {
-                large_keys += 1;
-                if key.starts_with("lex") {
-                    large_lex += 1;
-                }
-            }
-            d.check(&["ZRANGE", key, "0", "-1", "WITHSCORES"]);
-        }
-    }
+        },
+    );
     eprintln!(
-        "{total} compared replies: {errors} errors, {nonempty_ranges} non-empty arrays, \
-         {on_large} commands on skiplist-encoded keys; {large_keys} keys ended in the skiplist \
+        "{on_large} commands on skiplist-encoded keys; {large_keys} keys ended in the skiplist \
          encoding"
     );
-    assert!(on_large * 10 > total, "too few commands on large sets");
+    assert!(
+        on_large * 10 > stats.total,
+        "too few commands on large sets"
+    );
     // The generator must exercise real work, not just errors.
-    assert!(errors * 3 < total, "too many errors: {errors}/{total}");
-    assert!(nonempty_ranges * 10 > total, "too few non-empty replies");
+    stats.assert_errors_below(3);
+    assert!(
+        stats.nonempty * 10 > stats.total,
+        "too few non-empty replies"
+    );
     assert!(large_keys >= 3, "sets rarely cross the listpack limits");
     assert!(large_lex >= 3, "lex sets rarely cross the listpack limits");
 }
@@ -287,53 +186,7 @@ fn random_commands_match_redis() {
 /// them.
 #[test]
 fn command_info_matches() {
-    let server = RedisServer::start();
-    let mut r = server.connect();
-    for spec in super::COMMANDS {
-        let Frame::Array(info) = r.run(&["COMMAND", "INFO", spec.name]) else {
-            panic!("no COMMAND INFO for {}", spec.name)
-        };
-        let Some(Frame::Array(info)) = info.into_iter().next() else {
-            panic!("unknown to redis: {}", spec.name)
-        };
-        let text = |f: &Frame| match f {
-            Frame::Simple(s) => s.clone(),
-            Frame::Bulk(b) => String::from_utf8_lossy(b).into_owned(),
-            other => panic!("unexpected {other:?}"),
-        };
-        let names = |f: &Frame| -> Vec<String> {
-            let Frame::Array(items) = f else { panic!() };
-            let mut v: Vec<String> = items.iter().map(text).collect();
-            v.sort();
-            v
-        };
-        assert_eq!(
-            info[1],
-            Frame::Integer(spec.arity.into()),
-            "{} arity",
-            spec.name
-        );
-        let mut ours: Vec<String> = spec.flag_names().iter().map(|s| s.to_string()).collect();
-        ours.sort();
-        assert_eq!(names(&info[2]), ours, "{} flags", spec.name);
-        assert_eq!(
-            (&info[3], &info[4], &info[5]),
-            (
-                &Frame::Integer(spec.first_key.into()),
-                &Frame::Integer(spec.last_key.into()),
-                &Frame::Integer(spec.step.into())
-            ),
-            "{} key positions",
-            spec.name
-        );
-        let mut cats: Vec<String> = spec
-            .acl_categories()
-            .iter()
-            .map(|c| format!("@{c}"))
-            .collect();
-        cats.sort();
-        assert_eq!(names(&info[6]), cats, "{} ACL categories", spec.name);
-    }
+    assert_eq!(check_command_info(super::COMMANDS), super::COMMANDS.len());
 }
 
 /// Key extraction agrees with COMMAND GETKEYS, including its errors.
@@ -367,7 +220,7 @@ fn command_getkeys_matches() {
         let mut getkeys = vec!["COMMAND", "GETKEYS"];
         getkeys.extend_from_slice(cmd);
         let theirs = r.run(&getkeys);
-        let a = bytes_args(cmd);
+        let a = to_bytes(cmd);
         let ours = crate::table::resolve(&a)
             .and_then(|spec| spec.key_positions(&a))
             .map(|keys| {
@@ -424,25 +277,22 @@ fn binary_members_and_nul_bytes() {
         b(&[b"ZREM", b"z", b"a\x00b", b"a"]),
         b(&[b"ZRANGE", b"z", b"0", b"-1"]),
     ] {
-        d.check_bytes(&cmd, false);
+        d.check(&cmd);
     }
 }
 
-/// The shared helper works for this family too (RESP2 only, no setup).
+/// A plain sequence through the shared helper (RESP2, no setup).
 #[test]
 fn shared_helper_sequence() {
-    crate::testing::assert_same_replies(
-        &[
-            &["ZADD", "z", "1", "one", "2", "two", "3", "three"],
-            &["ZRANGE", "z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
-            &["ZREVRANGE", "z", "0", "-1"],
-            &["ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "0.1"],
-            &["ZRANGE", "u", "0", "-1", "WITHSCORES"],
-            &["ZPOPMAX", "u", "2"],
-            &["ZRANDMEMBER", "u", "-3"],
-        ],
-        |_| false,
-    );
+    assert_same_replies(&[
+        &["ZADD", "z", "1", "one", "2", "two", "3", "three"],
+        &["ZRANGE", "z", "(1", "+inf", "BYSCORE", "WITHSCORES"],
+        &["ZREVRANGE", "z", "0", "-1"],
+        &["ZUNIONSTORE", "u", "1", "z", "WEIGHTS", "0.1"],
+        &["ZRANGE", "u", "0", "-1", "WITHSCORES"],
+        &["ZPOPMAX", "u", "2"],
+        &["ZRANDMEMBER", "u", "-3"],
+    ]);
 }
 
 /// C `strtod` corner cases in strict (ZADD) and lenient (range) parsing.
