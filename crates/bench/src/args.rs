@@ -159,9 +159,10 @@ pub struct MemoryArgs {
     #[arg(long, value_name = "MS", default_value_t = 200, hide = true)]
     pub settle_ms: u64,
     /// Milliseconds to wait before reading RSS after opening idle
-    /// connections (Redis trims idle clients' query buffers within a
-    /// second or so: its clientsCron visits every client once per second).
-    #[arg(long, value_name = "MS", default_value_t = 2000, hide = true)]
+    /// connections: Redis frees a client's query buffer once it has been
+    /// idle for 2 s (clientsCron, which visits every client about once a
+    /// second), so its steady state shows after ~3 s.
+    #[arg(long, value_name = "MS", default_value_t = 4000, hide = true)]
     pub idle_settle_ms: u64,
 }
 
