@@ -23,6 +23,8 @@ pub enum ReplicationError {
     },
     #[error("the log was purged up to index {purged} but the newest valid snapshot ends at {snapshot:?}: entries in between are missing")]
     MissingEntries { purged: u64, snapshot: Option<u64> },
+    #[error("the snapshot holds {snapshot} databases but `databases` is {configured}")]
+    Databases { snapshot: usize, configured: usize },
     #[error("raft: {0}")]
     Raft(String),
 }

@@ -11,7 +11,7 @@ use openraft::error::{ClientWriteError, RaftError};
 use openraft::{ServerState, SnapshotPolicy};
 use parking_lot::RwLock;
 use storage::{Durability, GroupCommit, LogStats, Vfs, Wal, WalOptions, SNAPSHOT_DIR, WAL_DIR};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot, Semaphore};
 
 use crate::apply::Observer;
 use crate::error::{ReplicationError, WriteError};
@@ -58,6 +58,10 @@ pub struct GroupStats {
 
 /// Most ops gathered into one log entry.
 const MAX_OPS_PER_ENTRY: usize = 8192;
+/// Entries proposed and not yet applied: openraft appends one entry at a
+/// time, so a second one waits right behind the first's fsync and is
+/// appended while the first is being applied.
+const ENTRIES_IN_FLIGHT: usize = 2;
 
 /// A client batch waiting to be proposed, and where its response goes.
 struct Pending {
@@ -115,6 +119,12 @@ impl Group {
         let keyspace = snapshots
             .load_current()?
             .unwrap_or_else(|| Keyspace::new(config.databases));
+        if keyspace.databases() != config.databases {
+            return Err(ReplicationError::Databases {
+                snapshot: keyspace.databases(),
+                configured: config.databases,
+            });
+        }
         let keyspace = Arc::new(RwLock::new(keyspace));
         let (last_applied, membership) = match snapshot_meta {
             Some(meta) => (meta.last_log_id, meta.last_membership),
@@ -235,7 +245,14 @@ impl Group {
 /// new batches queue up and all of them form the next entry. The leader
 /// stamps each entry with its clock and a seed.
 async fn propose(raft: Raft, mut queue: mpsc::UnboundedReceiver<Pending>) {
-    while let Some(first) = queue.recv().await {
+    let in_flight = Arc::new(Semaphore::new(ENTRIES_IN_FLIGHT));
+    loop {
+        let Ok(permit) = in_flight.clone().acquire_owned().await else {
+            return;
+        };
+        let Some(first) = queue.recv().await else {
+            return;
+        };
         let mut ops = first.batch.ops.len();
         let mut pending = vec![first];
         while ops < MAX_OPS_PER_ENTRY {
@@ -254,19 +271,32 @@ async fn propose(raft: Raft, mut queue: mpsc::UnboundedReceiver<Pending>) {
             seed: rand::random(),
             batches,
         };
-        match raft.client_write(request).await {
-            Ok(response) => {
-                for (reply, batch) in replies.into_iter().zip(response.data.batches) {
-                    let _ = reply.send(Ok(batch));
+        // Submitted in order; the response is awaited apart so the next
+        // entry can be appended while this one is applied.
+        let submitted = raft.client_write_ff(request).await;
+        tokio::spawn(async move {
+            let result = match submitted {
+                Ok(receiver) => match receiver.await {
+                    Ok(Ok(response)) => Ok(response.data.batches),
+                    Ok(Err(e)) => Err(write_error(RaftError::APIError(e))),
+                    Err(_) => Err(WriteError::Unknown("the group stopped".into())),
+                },
+                Err(fatal) => Err(write_error(RaftError::Fatal(fatal))),
+            };
+            match result {
+                Ok(responses) => {
+                    for (reply, batch) in replies.into_iter().zip(responses) {
+                        let _ = reply.send(Ok(batch));
+                    }
+                }
+                Err(error) => {
+                    for reply in replies {
+                        let _ = reply.send(Err(error.clone()));
+                    }
                 }
             }
-            Err(e) => {
-                let error = write_error(e);
-                for reply in replies {
-                    let _ = reply.send(Err(error.clone()));
-                }
-            }
-        }
+            drop(permit);
+        });
     }
 }
 

@@ -127,7 +127,7 @@ fn snapshot_then_more_writes_then_restarts_are_identical() {
         }
         g.snapshot().await.expect("snapshot");
         assert!(g.stats().snapshot_index.is_some());
-        for i in 0..10 {
+        for _ in 0..10 {
             g.write(request(1, &["INCR", "counter"]))
                 .await
                 .expect("write");

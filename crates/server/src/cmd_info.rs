@@ -179,6 +179,8 @@ fn persistence(shared: &Shared, out: &mut String) {
     field(out, "log_fsyncs", stats.log.fsyncs);
     field(out, "log_last_fsync_usec", stats.log.last_fsync.as_micros());
     field(out, "log_max_fsync_usec", stats.log.max_fsync.as_micros());
+    let average = stats.log.total_fsync.as_micros() / u128::from(stats.log.fsyncs.max(1));
+    field(out, "log_avg_fsync_usec", average);
 }
 
 fn stats(shared: &Shared, out: &mut String) {

@@ -498,7 +498,7 @@ fn key_positions_follow_command_info() {
     assert_eq!(blpop.flag_names(), ["write", "noscript", "blocking"]);
     assert_eq!(
         blpop.acl_categories(),
-        ["write", "blocking", "slow", "list"]
+        ["write", "list", "slow", "blocking"]
     );
 }
 
