@@ -120,6 +120,11 @@ pub struct LoadArgs {
     /// Load generator.
     #[arg(long, value_enum, default_value = "builtin")]
     pub tool: Tool,
+    /// Threads of the built-in generator (each a one-thread runtime with
+    /// its share of the clients; pub/sub always uses one). Keep 1 on a
+    /// small machine, where more would take cores from the servers.
+    #[arg(long, default_value_t = 1)]
+    pub threads: usize,
     /// The redis-benchmark program (with `--tool redis-benchmark`).
     #[arg(long, value_name = "PATH", default_value = "redis-benchmark")]
     pub redis_benchmark: PathBuf,
@@ -210,6 +215,8 @@ pub struct Plan {
     pub tool: Tool,
     /// Workloads the tool cannot run (skipped with a note).
     pub skipped: Vec<Workload>,
+    /// Threads of the built-in generator.
+    pub threads: usize,
 }
 
 impl LoadArgs {
@@ -233,8 +240,10 @@ impl LoadArgs {
         };
         positive("--clients", &self.clients)?;
         positive("--pipeline", &self.pipeline)?;
-        if self.rounds == 0 || self.keyspace == 0 || self.subscribers == 0 {
-            return Err("--rounds, --keyspace and --subscribers must be at least 1".into());
+        if self.rounds == 0 || self.keyspace == 0 || self.subscribers == 0 || self.threads == 0 {
+            return Err(
+                "--rounds, --keyspace, --subscribers and --threads must be at least 1".into(),
+            );
         }
         let stop = match (self.duration, self.requests, self.tool) {
             (_, Some(0), _) => return Err("--requests must be at least 1".into()),
@@ -291,6 +300,7 @@ impl LoadArgs {
             compare: self.common.compare,
             tool: self.tool,
             skipped,
+            threads: self.threads,
         })
     }
 }
@@ -393,6 +403,8 @@ mod tests {
             .contains("unknown workload"));
         assert!(plan(&["--clients", "0"]).is_err());
         assert!(plan(&["--rounds", "0"]).is_err());
+        assert!(plan(&["--threads", "0"]).is_err());
+        assert_eq!(plan(&["--threads", "2"]).unwrap().threads, 2);
         assert!(plan(&["--duration", "-1"]).is_err());
         assert!(plan(&["--duration", "1", "--requests", "5"]).is_err());
         assert!(plan(&["--durability", "sometimes"]).is_err());

@@ -7,6 +7,7 @@
 //! measures that thread's CPU time around the run.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Barrier};
 use std::time::{Duration, Instant};
 
 use anyhow::Context;
@@ -61,45 +62,155 @@ struct ClientResult {
     hist: Histogram<u64>,
 }
 
-/// Runs `spec` against the server at `addr`. `server_pid`, when known,
-/// has its CPU time measured over the same interval.
+/// Runs `spec` against the server at `addr` on the calling task's
+/// runtime. `server_pid`, when known, has its CPU time measured over the
+/// same interval.
 pub async fn run(
     addr: SocketAddr,
     spec: &LoadSpec,
     server_pid: Option<u32>,
 ) -> anyhow::Result<Measurement> {
-    let mut conns = Vec::with_capacity(spec.clients);
-    for _ in 0..spec.clients.max(1) {
+    let conns = connect_all(addr, spec.clients.max(1)).await?;
+    let budgets = budgets(spec.stop, conns.len());
+    let cpu_before = sys::thread_cpu();
+    let server_before = server_pid.and_then(sys::process_cpu);
+    let start = Instant::now();
+    let mut total = drive(conns, spec, budgets, 0, start).await?;
+    total.loadgen_cpu = sys::thread_cpu().saturating_sub(cpu_before);
+    total.server_cpu = cpu_since(server_pid, server_before);
+    Ok(total)
+}
+
+/// Like [`run`], with the clients spread over `threads` threads, each with
+/// its own current-thread runtime (for machines where one generator core
+/// cannot keep up). `loadgen_cpu` is the threads' total and
+/// `loadgen_threads` their number.
+pub fn run_threads(
+    addr: SocketAddr,
+    spec: &LoadSpec,
+    server_pid: Option<u32>,
+    threads: usize,
+) -> anyhow::Result<Measurement> {
+    let clients = spec.clients.max(1);
+    let threads = threads.clamp(1, clients);
+    if threads == 1 {
+        return crate::runtime()?.block_on(run(addr, spec, server_pid));
+    }
+    let all_budgets = budgets(spec.stop, clients);
+    let barrier = Arc::new(Barrier::new(threads + 1));
+    let mut handles = Vec::with_capacity(threads);
+    for t in 0..threads {
+        let first = t * clients / threads;
+        let last = (t + 1) * clients / threads;
+        let my_budgets = all_budgets[first..last].to_vec();
+        let spec = spec.clone();
+        let barrier = barrier.clone();
+        handles.push(std::thread::spawn(
+            move || -> anyhow::Result<(Measurement, Instant)> {
+                let rt = crate::runtime();
+                let conns = match &rt {
+                    Ok(rt) => rt.block_on(connect_all(addr, last - first)),
+                    Err(_) => Ok(Vec::new()),
+                };
+                // Everyone passes the barrier, errors or not, so none waits forever.
+                barrier.wait();
+                let (rt, conns) = (rt?, conns?);
+                let cpu_before = sys::thread_cpu();
+                let start = Instant::now();
+                let mut m = rt.block_on(drive(conns, &spec, my_budgets, first, start))?;
+                m.loadgen_cpu = sys::thread_cpu().saturating_sub(cpu_before);
+                Ok((m, start))
+            },
+        ));
+    }
+    barrier.wait();
+    let server_before = server_pid.and_then(sys::process_cpu);
+    let mut total = empty();
+    total.loadgen_threads = threads;
+    let mut first_start: Option<Instant> = None;
+    let mut last_end: Option<Instant> = None;
+    let mut failure = None;
+    for handle in handles {
+        match handle.join() {
+            Ok(Ok((m, start))) => {
+                total.ops += m.ops;
+                total.errors += m.errors;
+                total.loadgen_cpu += m.loadgen_cpu;
+                let _ = total.hist.add(&m.hist);
+                first_start = Some(first_start.map_or(start, |s| s.min(start)));
+                let end = start + m.elapsed;
+                last_end = Some(last_end.map_or(end, |e| e.max(end)));
+            }
+            Ok(Err(e)) => failure = Some(e),
+            Err(_) => failure = Some(anyhow::anyhow!("a load generator thread panicked")),
+        }
+    }
+    if let Some(e) = failure {
+        return Err(e);
+    }
+    total.server_cpu = cpu_since(server_pid, server_before);
+    if let (Some(start), Some(end)) = (first_start, last_end) {
+        total.elapsed = end - start;
+    }
+    Ok(total)
+}
+
+fn cpu_since(pid: Option<u32>, before: Option<Duration>) -> Option<Duration> {
+    match (before, pid.and_then(sys::process_cpu)) {
+        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
+        _ => None,
+    }
+}
+
+fn empty() -> Measurement {
+    Measurement {
+        ops: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        hist: stats::histogram(),
+        loadgen_cpu: Duration::ZERO,
+        loadgen_threads: 1,
+        server_cpu: None,
+        external: None,
+    }
+}
+
+async fn connect_all(addr: SocketAddr, n: usize) -> anyhow::Result<Vec<Conn>> {
+    let mut conns = Vec::with_capacity(n);
+    for _ in 0..n {
         conns.push(
             Conn::connect(addr)
                 .await
                 .with_context(|| format!("cannot connect to {addr}"))?,
         );
     }
-    let budgets = budgets(spec.stop, conns.len());
+    Ok(conns)
+}
+
+/// Runs the clients (numbered from `first`, which seeds their keys) from
+/// `start` until their budgets or the deadline are spent.
+async fn drive(
+    conns: Vec<Conn>,
+    spec: &LoadSpec,
+    budgets: Vec<Option<u64>>,
+    first: usize,
+    start: Instant,
+) -> anyhow::Result<Measurement> {
     let pipeline = spec.pipeline.max(1);
-    let cpu_before = sys::thread_cpu();
-    let server_before = server_pid.and_then(sys::process_cpu);
-    let start = Instant::now();
     let deadline = match spec.stop {
         Stop::Duration(d) => Some(start + d),
         Stop::Requests(_) => None,
     };
     let mut tasks = JoinSet::new();
     for (i, (conn, budget)) in conns.into_iter().zip(budgets).enumerate() {
-        let seed = spec.seed.wrapping_mul(1_000_003).wrapping_add(i as u64);
+        let seed = spec
+            .seed
+            .wrapping_mul(1_000_003)
+            .wrapping_add((first + i) as u64);
         let gen = CommandGen::new(spec.workload, spec.keyspace, seed);
         tasks.spawn(client(conn, gen, pipeline, budget, deadline));
     }
-    let mut total = Measurement {
-        ops: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        hist: stats::histogram(),
-        loadgen_cpu: Duration::ZERO,
-        server_cpu: None,
-        external: None,
-    };
+    let mut total = empty();
     let mut failure = None;
     while let Some(joined) = tasks.join_next().await {
         match joined.context("load generator task failed")? {
@@ -112,11 +223,6 @@ pub async fn run(
         }
     }
     total.elapsed = start.elapsed();
-    total.loadgen_cpu = sys::thread_cpu().saturating_sub(cpu_before);
-    total.server_cpu = match (server_before, server_pid.and_then(sys::process_cpu)) {
-        (Some(a), Some(b)) => Some(b.saturating_sub(a)),
-        _ => None,
-    };
     if let Some(e) = failure {
         return Err(anyhow::Error::new(e).context("a benchmark connection failed"));
     }

@@ -137,6 +137,7 @@ pub async fn run(
         elapsed: last.max(start + Duration::from_micros(1)) - start,
         hist,
         loadgen_cpu: sys::thread_cpu().saturating_sub(cpu_before),
+        loadgen_threads: 1,
         server_cpu: server_cpu.map(|cpu| {
             // Scale to the delivery interval the throughput is computed over.
             let total = end - start;

@@ -79,6 +79,7 @@ pub fn run(
         elapsed,
         hist: stats::histogram(),
         loadgen_cpu: sys::children_cpu().saturating_sub(cpu_before),
+        loadgen_threads: 1,
         server_cpu: match (server_before, server_pid.and_then(sys::process_cpu)) {
             // Over the whole process lifetime, scaled to the measured part.
             (Some(a), Some(b)) => Some(

@@ -25,6 +25,7 @@ pub struct Report {
 #[derive(Debug, Clone, Serialize)]
 pub struct RunSettings {
     pub tool: Tool,
+    pub loadgen_threads: usize,
     pub rounds: usize,
     pub duration_s: Option<f64>,
     pub requests: Option<u64>,

@@ -45,6 +45,7 @@ pub fn run(plan: &Plan, programs: &Programs, redis_benchmark: &Path) -> anyhow::
         machine: Machine::detect(),
         settings: RunSettings {
             tool: plan.tool,
+            loadgen_threads: plan.threads,
             rounds: plan.rounds,
             duration_s,
             requests,
@@ -212,7 +213,7 @@ fn measure(
                 keyspace: plan.keyspace,
                 seed,
             };
-            rt.block_on(loadgen::run(addr, &spec, pid))
+            loadgen::run_threads(addr, &spec, pid, plan.threads)
         }
     }
 }

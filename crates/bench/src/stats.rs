@@ -31,8 +31,10 @@ pub struct Measurement {
     pub elapsed: Duration,
     /// Latency of every operation, in ns.
     pub hist: Histogram<u64>,
-    /// CPU time the load generator used meanwhile.
+    /// CPU time the load generator used meanwhile (all its threads).
     pub loadgen_cpu: Duration,
+    /// Threads the load generator ran on.
+    pub loadgen_threads: usize,
     /// CPU time the server used meanwhile (all its threads).
     pub server_cpu: Option<Duration>,
     /// Percentiles reported by an external tool, which has no histogram
@@ -46,9 +48,10 @@ impl Measurement {
         per_sec(self.ops, self.elapsed)
     }
 
-    /// Share of one core the load generator used (1.0 = saturated).
+    /// Share of one core each load generator thread used on average
+    /// (1.0 = saturated).
     pub fn loadgen_load(&self) -> f64 {
-        share(self.loadgen_cpu, self.elapsed)
+        share(self.loadgen_cpu, self.elapsed) / self.loadgen_threads.max(1) as f64
     }
 
     /// Cores the server used on average (may exceed 1 for keel).
@@ -223,6 +226,7 @@ mod tests {
             elapsed: Duration::from_secs_f64(secs),
             hist,
             loadgen_cpu: Duration::from_secs_f64(secs / 2.0),
+            loadgen_threads: 1,
             server_cpu: Some(Duration::from_secs_f64(secs)),
             external: None,
         }

@@ -89,6 +89,20 @@ fn every_request_gets_a_reply_and_a_latency() {
 }
 
 #[test]
+fn several_generator_threads_share_the_clients() {
+    let server = TestServer::start();
+    for threads in [2, 3] {
+        let m = loadgen::run_threads(server.addr, &spec(Workload::Set3, 5, 4, 301), None, threads)
+            .unwrap();
+        assert_eq!((m.ops, m.errors, m.hist.len()), (301, 0, 301));
+        assert_eq!(m.loadgen_threads, threads);
+    }
+    // More threads than clients: one client per thread.
+    let m = loadgen::run_threads(server.addr, &spec(Workload::Get3, 2, 1, 10), None, 8).unwrap();
+    assert_eq!((m.ops, m.loadgen_threads), (10, 2));
+}
+
+#[test]
 fn error_replies_are_counted() {
     let server = TestServer::start();
     let rt = bench::runtime().unwrap();
