@@ -1,5 +1,6 @@
-//! The `keel` binary: the server (default), an interactive client, and
-//! (as they arrive) the offline checker and the benchmark.
+//! The `keel` binary: the server (default), an interactive client, the
+//! benchmark (`keel bench`, implemented in the `bench` crate) and (as it
+//! arrives) the offline checker.
 
 mod check;
 mod cli;
@@ -23,6 +24,8 @@ enum Command {
     Server(serve::ServerArgs),
     /// Interactive client, like redis-cli.
     Cli(cli::CliArgs),
+    /// Benchmark keel, side by side with redis-server (--compare).
+    Bench(Box<bench::BenchArgs>),
     /// Verify a data directory offline (exit status 1 on damage).
     Check(check::CheckArgs),
 }
@@ -33,6 +36,11 @@ fn main() -> anyhow::Result<()> {
         Some(Command::Server(server)) => serve::run(server),
         None => serve::run(args.server),
         Some(Command::Cli(cli)) => cli::run(cli),
+        Some(Command::Bench(args)) => {
+            let exe = std::env::current_exe()
+                .map_err(|e| anyhow::anyhow!("cannot find the keel binary to benchmark: {e}"))?;
+            bench::run(*args, exe)
+        }
         Some(Command::Check(check)) => {
             if !check::run(check)? {
                 std::process::exit(1);

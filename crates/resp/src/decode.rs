@@ -107,6 +107,90 @@ fn value(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<Frame>, Dec
     Ok(Some(frame))
 }
 
+/// One complete value found by [`skip`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Skipped {
+    /// Bytes the value (with any attributes before it) occupies.
+    pub len: usize,
+    /// The value is an error (`-` or `!`).
+    pub error: bool,
+}
+
+/// Finds the end of one value at the start of `buf` without building it.
+///
+/// Returns `Ok(None)` when the buffer holds only part of a value. Only the
+/// framing is checked (type bytes, lengths, numbers, CRLF after bulk data),
+/// not the text of simple strings, so a hot client loop (the benchmark's
+/// load generator) can count replies without allocating; [`decode`] accepts
+/// exactly the same frames when their text is valid UTF-8.
+pub fn skip(buf: &[u8]) -> Result<Option<Skipped>, DecodeError> {
+    let mut pos = 0;
+    Ok(skip_value(buf, &mut pos, 0)?.map(|kind| Skipped {
+        len: pos,
+        error: matches!(kind, b'-' | b'!'),
+    }))
+}
+
+/// Moves `pos` past one value; returns its type byte, or `None` when the
+/// value is incomplete.
+fn skip_value(buf: &[u8], pos: &mut usize, depth: usize) -> Result<Option<u8>, DecodeError> {
+    if depth > MAX_DEPTH {
+        return Err(DecodeError::TooDeep);
+    }
+    let Some(&kind) = buf.get(*pos) else {
+        return Ok(None);
+    };
+    let Some(line) = line(buf, *pos + 1) else {
+        return Ok(None);
+    };
+    let body = &buf[*pos + 1..line];
+    *pos = line + 2;
+    match kind {
+        b'+' | b'-' | b'_' | b'#' | b'(' => {}
+        b':' => {
+            number(body)?;
+        }
+        b',' => {
+            double(body)?;
+        }
+        b'$' | b'=' | b'!' => {
+            let len = number(body)?;
+            if len >= 0 {
+                let end = pos
+                    .checked_add(len as usize)
+                    .ok_or(DecodeError::InvalidNumber)?;
+                if buf.len() < end.saturating_add(2) {
+                    return Ok(None);
+                }
+                if &buf[end..end + 2] != b"\r\n" {
+                    return Err(DecodeError::MissingCrlf);
+                }
+                *pos = end + 2;
+            }
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let len = number(body)?;
+            let items = match kind {
+                _ if len < 0 && matches!(kind, b'*' | b'~' | b'>') => 0,
+                b'%' | b'|' => usize::try_from(len)
+                    .map_err(|_| DecodeError::InvalidNumber)?
+                    .saturating_mul(2),
+                _ => len as usize,
+            };
+            for _ in 0..items {
+                if skip_value(buf, pos, depth + 1)?.is_none() {
+                    return Ok(None);
+                }
+            }
+            if kind == b'|' {
+                return skip_value(buf, pos, depth + 1);
+            }
+        }
+        other => return Err(DecodeError::InvalidType(other)),
+    }
+    Ok(Some(kind))
+}
+
 fn elements(
     buf: &[u8],
     pos: &mut usize,
@@ -221,6 +305,21 @@ mod tests {
         #[test]
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
             let _ = decode(&bytes);
+            let _ = skip(&bytes);
+        }
+
+        #[test]
+        fn skip_agrees_with_decode(frame in arb_frame(), tail in proptest::collection::vec(any::<u8>(), 0..8)) {
+            let mut bytes = Vec::new();
+            frame.encode(&mut bytes);
+            let len = bytes.len();
+            bytes.extend_from_slice(&tail);
+            let skipped = skip(&bytes).unwrap().unwrap();
+            prop_assert_eq!(skipped.len, len);
+            prop_assert_eq!(skipped.error, matches!(frame, Frame::Error(_)));
+            for cut in 0..len {
+                prop_assert_eq!(skip(&bytes[..cut]).unwrap(), None);
+            }
         }
     }
 
@@ -236,5 +335,17 @@ mod tests {
     fn deep_nesting_is_refused() {
         let input = "*1\r\n".repeat(MAX_DEPTH + 2);
         assert_eq!(decode(input.as_bytes()), Err(DecodeError::TooDeep));
+        assert_eq!(skip(input.as_bytes()), Err(DecodeError::TooDeep));
+    }
+
+    #[test]
+    fn skip_reports_errors_and_attributes() {
+        let input = b"|1\r\n+a\r\n:1\r\n-ERR no\r\n+OK\r\n";
+        let first = skip(input).unwrap().unwrap();
+        assert_eq!(first.len, input.len() - 5);
+        assert!(first.error);
+        assert_eq!(skip(b"$-1\r\n").unwrap().unwrap().len, 5);
+        assert_eq!(skip(b"$3\r\nabcde"), Err(DecodeError::MissingCrlf));
+        assert_eq!(skip(b"?x\r\n"), Err(DecodeError::InvalidType(b'?')));
     }
 }

@@ -21,7 +21,7 @@ mod frame;
 mod reply;
 mod request;
 
-pub use decode::{decode, DecodeError};
+pub use decode::{decode, skip, DecodeError, Skipped};
 pub use float::format_double;
 pub use frame::Frame;
 pub use reply::Reply;
