@@ -75,6 +75,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .with_env_filter(filter)
         .with_target(false)
         .init();
+    raise_open_files_limit(config.maxclients);
     std::fs::create_dir_all(&config.dir)
         .with_context(|| format!("cannot create data directory {}", config.dir.display()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -92,6 +93,35 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         tracing::info!("keel stopped");
         anyhow::Ok(())
     })
+}
+
+/// Raises the soft limit on open files so `maxclients` connections fit
+/// (plus files for the log and snapshots), up to the hard limit, like
+/// Redis does at startup; logs a warning if the hard limit is too low.
+fn raise_open_files_limit(maxclients: usize) {
+    let wanted = maxclients as u64 + 64;
+    let mut limit = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit/setrlimit only read or write the struct we pass.
+    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) } != 0 || limit.rlim_cur >= wanted
+    {
+        return;
+    }
+    let target = wanted.min(limit.rlim_max);
+    let raised = libc::rlimit {
+        rlim_cur: target,
+        rlim_max: limit.rlim_max,
+    };
+    // SAFETY: as above.
+    if unsafe { libc::setrlimit(libc::RLIMIT_NOFILE, &raised) } != 0 || target < wanted {
+        tracing::warn!(
+            maxclients,
+            open_files = target,
+            "the open files limit is too low for maxclients"
+        );
+    }
 }
 
 /// SIGINT or SIGTERM.

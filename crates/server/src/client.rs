@@ -113,7 +113,7 @@ impl ClientInfo {
         self.pending.load(Ordering::Relaxed)
     }
 
-    /// Called by the client's task once pushed bytes are written.
+    /// Called by the client's task once pushed bytes are taken for writing.
     pub fn written(&self, n: usize) {
         self.pending.fetch_sub(n as u64, Ordering::Relaxed);
     }

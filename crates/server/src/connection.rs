@@ -239,17 +239,27 @@ impl Connection {
         Ok(())
     }
 
-    /// Handles a control signal while idle; false to close.
+    /// Handles a control signal while idle; false to close. Pushes already
+    /// queued behind the first are written with it in one flush, so a busy
+    /// subscriber costs one write per wake-up, not one per message.
     async fn on_control(&mut self, control: Control) -> std::io::Result<bool> {
-        match control {
-            Control::Push(bytes) => {
-                self.stream.write_all(&bytes).await?;
-                self.info.written(bytes.len());
-                Ok(true)
+        let mut next = Some(control);
+        let mut open = true;
+        while let Some(control) = next.take() {
+            match control {
+                Control::Push(bytes) => {
+                    self.out.raw(&bytes);
+                    self.info.written(bytes.len());
+                }
+                Control::Kill => open = false,
+                Control::Unblock { .. } => {}
             }
-            Control::Kill => Ok(false),
-            Control::Unblock { .. } => Ok(true),
+            if open && self.out.len() < KEEP_OUTPUT {
+                next = self.control.try_recv().ok();
+            }
         }
+        self.flush().await?;
+        Ok(open)
     }
 
     fn idle_timeout(&self) -> Option<Duration> {

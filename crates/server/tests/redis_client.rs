@@ -32,8 +32,14 @@ fn families(con: &mut redis::Connection) -> RedisResult<()> {
     assert_eq!(con.hincr::<_, _, _, i64>("user:1", "visits", 2)?, 2);
     // Lists.
     assert_eq!(con.rpush::<_, _, i64>("queue", &["a", "b", "c"])?, 3);
-    assert_eq!(con.lpop::<_, Option<String>>("queue", None)?, Some("a".to_string()));
-    assert_eq!(con.lrange::<_, Vec<String>>("queue", 0, -1)?, vec!["b", "c"]);
+    assert_eq!(
+        con.lpop::<_, Option<String>>("queue", None)?,
+        Some("a".to_string())
+    );
+    assert_eq!(
+        con.lrange::<_, Vec<String>>("queue", 0, -1)?,
+        vec!["b", "c"]
+    );
     let popped: Option<(String, String)> = con.blpop("queue", 0.1)?;
     assert_eq!(popped, Some(("queue".to_string(), "b".to_string())));
     // Sets.
@@ -44,7 +50,10 @@ fn families(con: &mut redis::Connection) -> RedisResult<()> {
     // Sorted sets.
     let _: () = con.zadd_multiple("board", &[(10, "ann"), (20, "bob"), (15, "cid")])?;
     let top: Vec<(String, f64)> = con.zrevrange_withscores("board", 0, 1)?;
-    assert_eq!(top, vec![("bob".to_string(), 20.0), ("cid".to_string(), 15.0)]);
+    assert_eq!(
+        top,
+        vec![("bob".to_string(), 20.0), ("cid".to_string(), 15.0)]
+    );
     assert_eq!(con.zscore::<_, _, f64>("board", "ann")?, 10.0);
     // Keys.
     assert!(con.exists::<_, bool>("board")?);
@@ -70,14 +79,20 @@ fn every_family_over_resp3() {
     let mut con = server.client3().get_connection().expect("connect");
     families(&mut con).expect("RESP3 session");
     let info: redis::InfoDict = redis::cmd("INFO").query(&mut con).expect("INFO");
-    assert!(info.get::<String>("redis_version").is_some_and(|v| v.starts_with("7.")));
+    assert!(info
+        .get::<String>("redis_version")
+        .is_some_and(|v| v.starts_with("7.")));
 }
 
 #[test]
 fn pipelines_and_transactions() {
     let server = TestServer::start();
     let mut con = server.client().get_connection().expect("connect");
-    let (a, b): (i64, i64) = redis::pipe().incr("p", 1).incr("p", 2).query(&mut con).expect("pipeline");
+    let (a, b): (i64, i64) = redis::pipe()
+        .incr("p", 1)
+        .incr("p", 2)
+        .query(&mut con)
+        .expect("pipeline");
     assert_eq!((a, b), (1, 3));
     let (x, y): (i64, Vec<String>) = redis::pipe()
         .atomic()
@@ -100,13 +115,34 @@ fn async_client_and_pubsub() {
     let server = TestServer::start();
     let client = server.client3();
     server.block_on(async {
-        let mut con = client.get_multiplexed_async_connection().await.expect("connect");
-        let _: () = redis::cmd("SET").arg("async").arg("yes").query_async(&mut con).await.expect("SET");
-        let value: String = redis::cmd("GET").arg("async").query_async(&mut con).await.expect("GET");
+        let mut con = client
+            .get_multiplexed_async_connection()
+            .await
+            .expect("connect");
+        let _: () = redis::cmd("SET")
+            .arg("async")
+            .arg("yes")
+            .query_async(&mut con)
+            .await
+            .expect("SET");
+        let value: String = redis::cmd("GET")
+            .arg("async")
+            .query_async(&mut con)
+            .await
+            .expect("GET");
         assert_eq!(value, "yes");
-        let receivers: i64 = redis::cmd("PUBLISH").arg("nobody").arg("m").query_async(&mut con).await.expect("PUBLISH");
+        let receivers: i64 = redis::cmd("PUBLISH")
+            .arg("nobody")
+            .arg("m")
+            .query_async(&mut con)
+            .await
+            .expect("PUBLISH");
         assert_eq!(receivers, 0);
-        let reply: Value = redis::cmd("HELLO").arg("3").query_async(&mut con).await.expect("HELLO");
+        let reply: Value = redis::cmd("HELLO")
+            .arg("3")
+            .query_async(&mut con)
+            .await
+            .expect("HELLO");
         assert!(matches!(reply, Value::Map(_)), "{reply:?}");
     });
 }
