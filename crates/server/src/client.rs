@@ -2,14 +2,14 @@
 //! client's own task and everything that inspects or signals it (CLIENT
 //! LIST/KILL, PUBLISH, INFO).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
 use bytes::Bytes;
 use parking_lot::Mutex;
-use tokio::sync::mpsc;
+use tokio::sync::Notify;
 
 use crate::clock;
 use crate::config::BufferLimit;
@@ -48,7 +48,10 @@ pub struct ClientInfo {
     pub addr: String,
     pub laddr: String,
     pub created: Instant,
-    tx: mpsc::UnboundedSender<Control>,
+    /// Signals for the client's task (a queue without preallocated
+    /// capacity: idle connections cost little).
+    outbox: Mutex<VecDeque<Control>>,
+    wake: Notify,
     resp3: AtomicBool,
     /// Bytes handed to the client's task and not yet written to its socket.
     pending: AtomicU64,
@@ -84,7 +87,7 @@ impl ClientInfo {
             self.kill();
             return;
         }
-        let _ = self.tx.send(Control::Push(bytes));
+        self.signal(Control::Push(bytes));
     }
 
     fn over_limit(&self, pending: u64, limit: &BufferLimit) -> bool {
@@ -121,7 +124,7 @@ impl ClientInfo {
     /// Asks the client's task to close the connection.
     pub fn kill(&self) {
         if !self.killed.swap(true, Ordering::Relaxed) {
-            let _ = self.tx.send(Control::Kill);
+            self.signal(Control::Kill);
         }
     }
 
@@ -132,7 +135,24 @@ impl ClientInfo {
 
     /// Sends a control signal to the client's task.
     pub fn signal(&self, control: Control) {
-        let _ = self.tx.send(control);
+        self.outbox.lock().push_back(control);
+        self.wake.notify_one();
+    }
+
+    /// The next signal, waiting for one. Cancel-safe: a signal is only
+    /// taken when the future completes.
+    pub async fn next_signal(&self) -> Control {
+        loop {
+            if let Some(control) = self.try_signal() {
+                return control;
+            }
+            self.wake.notified().await;
+        }
+    }
+
+    /// The next signal if one is queued.
+    pub fn try_signal(&self) -> Option<Control> {
+        self.outbox.lock().pop_front()
     }
 
     /// Seconds since the client connected.
@@ -149,21 +169,16 @@ pub struct Clients {
 }
 
 impl Clients {
-    /// Registers a new connection; returns its info and the receiving end of
-    /// its control channel.
-    pub fn register(
-        &self,
-        addr: String,
-        laddr: String,
-    ) -> (Arc<ClientInfo>, mpsc::UnboundedReceiver<Control>) {
-        let (tx, rx) = mpsc::unbounded_channel();
+    /// Registers a new connection.
+    pub fn register(&self, addr: String, laddr: String) -> Arc<ClientInfo> {
         let id = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let info = Arc::new(ClientInfo {
             id,
             addr,
             laddr,
             created: Instant::now(),
-            tx,
+            outbox: Mutex::new(VecDeque::new()),
+            wake: Notify::new(),
             resp3: AtomicBool::new(false),
             pending: AtomicU64::new(0),
             over_soft_since: AtomicU64::new(0),
@@ -175,7 +190,7 @@ impl Clients {
             }),
         });
         self.map.lock().insert(id, info.clone());
-        (info, rx)
+        info
     }
 
     /// Forgets a disconnected client.

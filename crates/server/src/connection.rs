@@ -11,7 +11,7 @@ use keyspace::{BlockRequest, Op};
 use resp::{Limits, Parsed, Reply, RequestParser};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
-use tokio::sync::{mpsc, Notify};
+use tokio::sync::Notify;
 use tracing::Instrument;
 
 use crate::blocking::Waiter;
@@ -77,7 +77,6 @@ pub struct Connection {
     pub shared: Arc<Shared>,
     pub info: Arc<ClientInfo>,
     stream: TcpStream,
-    control: mpsc::UnboundedReceiver<Control>,
     read_buf: BytesMut,
     parser: RequestParser,
     pub out: Reply,
@@ -90,14 +89,13 @@ pub struct Connection {
 
 /// Serves one accepted connection until it closes.
 pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, local: SocketAddr) {
-    let (info, control) = shared.clients.register(peer.to_string(), local.to_string());
+    let info = shared.clients.register(peer.to_string(), local.to_string());
     let span = tracing::debug_span!("conn", id = info.id, %peer);
     let authenticated = shared.config.read().requirepass.is_none();
     let mut conn = Connection {
         shared: shared.clone(),
         info: info.clone(),
         stream,
-        control,
         read_buf: BytesMut::new(),
         parser: RequestParser::new(),
         out: Reply::new(false),
@@ -132,7 +130,9 @@ impl Connection {
         loop {
             let commands = self.parse_commands();
             if !commands.is_empty() {
-                self.execute(commands).await;
+                // Boxed: the (large) execution state exists only while
+                // commands run, so an idle connection's task stays small.
+                Box::pin(self.execute(commands)).await;
             }
             self.flush().await?;
             if self.closing || self.info.is_killed() {
@@ -141,6 +141,7 @@ impl Connection {
             if self.read_buf.is_empty() && !self.parser.in_progress() {
                 // Idle connections keep no buffers.
                 self.read_buf = BytesMut::new();
+                self.out.shrink_to(0);
             }
             let idle = self.idle_timeout();
             tokio::select! {
@@ -150,8 +151,8 @@ impl Connection {
                         return Ok(());
                     }
                 }
-                Some(control) = self.control.recv() => {
-                    if !self.on_control(control).await? {
+                control = self.info.next_signal() => {
+                    if !Box::pin(self.on_control(control)).await? {
                         return Ok(());
                     }
                 }
@@ -255,7 +256,7 @@ impl Connection {
                 Control::Unblock { .. } => {}
             }
             if open && self.out.len() < KEEP_OUTPUT {
-                next = self.control.try_recv().ok();
+                next = self.info.try_signal();
             }
         }
         self.flush().await?;
@@ -292,22 +293,22 @@ impl Connection {
                     }
                 }
                 _ = sleep_until_opt(deadline) => break None,
-                control = self.control.recv() => match control {
-                    Some(Control::Push(bytes)) => {
+                control = self.info.next_signal() => match control {
+                    Control::Push(bytes) => {
                         if self.stream.write_all(&bytes).await.is_err() {
                             self.closing = true;
                             break None;
                         }
                         self.info.written(bytes.len());
                     }
-                    Some(Control::Unblock { error: true }) => {
+                    Control::Unblock { error: true } => {
                         self.shared.blocking.unregister(waiter.ticket);
                         self.out.error("UNBLOCKED client unblocked via CLIENT UNBLOCK");
                         self.info.state.lock().blocked = false;
                         return;
                     }
-                    Some(Control::Unblock { error: false }) => break None,
-                    Some(Control::Kill) | None => {
+                    Control::Unblock { error: false } => break None,
+                    Control::Kill => {
                         self.closing = true;
                         break None;
                     }

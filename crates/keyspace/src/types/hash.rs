@@ -23,7 +23,7 @@ pub const MAX_PACKED_VALUE: usize = 64;
 pub enum Hash {
     /// Alternating field, value.
     Packed(Packed),
-    Table(OrderedMap<Blob, Blob>),
+    Table(Box<OrderedMap<Blob, Blob>>),
 }
 
 impl Default for Hash {
@@ -146,7 +146,7 @@ impl Hash {
             while let (Some(field), Some(value)) = (items.next(), items.next()) {
                 table.insert(Blob::from_slice(field), Blob::from_slice(value));
             }
-            *self = Hash::Table(table);
+            *self = Hash::Table(Box::new(table));
         }
     }
 }
@@ -210,7 +210,7 @@ impl Encode for Hash {
             Hash::Table(t) => {
                 w.u8(TABLE);
                 w.varint(t.len() as u64);
-                for (field, value) in t {
+                for (field, value) in t.iter() {
                     w.bytes(field);
                     w.bytes(value);
                 }
@@ -247,7 +247,7 @@ impl Encode for Hash {
                         return Err(CodecError("duplicate hash field"));
                     }
                 }
-                Ok(Hash::Table(t))
+                Ok(Hash::Table(Box::new(t)))
             }
             _ => Err(CodecError("unknown hash encoding")),
         }

@@ -61,9 +61,9 @@ impl Packed {
     /// Inserts an element at a byte offset that starts an element (or the
     /// end of the buffer).
     pub fn insert_at(&mut self, offset: usize, item: &[u8]) {
-        let mut encoded = Vec::with_capacity(item.len() + 5);
-        write_varint(&mut encoded, item.len());
-        encoded.extend_from_slice(item);
+        let encoded = encode(item);
+        // Exact growth, like a listpack: small collections carry no slack.
+        self.buf.reserve_exact(encoded.len());
         self.buf.splice(offset..offset, encoded);
         self.count += 1;
     }
@@ -80,9 +80,9 @@ impl Packed {
     /// Replaces the element starting at `offset`.
     pub fn replace_at(&mut self, offset: usize, item: &[u8]) {
         let end = self.element_end(offset);
-        let mut encoded = Vec::with_capacity(item.len() + 5);
-        write_varint(&mut encoded, item.len());
-        encoded.extend_from_slice(item);
+        let encoded = encode(item);
+        self.buf
+            .reserve_exact(encoded.len().saturating_sub(end - offset));
         self.buf.splice(offset..end, encoded);
     }
 
@@ -155,6 +155,14 @@ impl<'a> Iterator for Iter<'a> {
         self.pos = start + len;
         Some(&self.buf[start..start + len])
     }
+}
+
+/// An element as stored: its varint length, then its bytes.
+fn encode(item: &[u8]) -> Vec<u8> {
+    let mut encoded = Vec::with_capacity(item.len() + 5);
+    write_varint(&mut encoded, item.len());
+    encoded.extend_from_slice(item);
+    encoded
 }
 
 fn write_varint(out: &mut Vec<u8>, mut n: usize) {

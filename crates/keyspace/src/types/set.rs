@@ -18,7 +18,7 @@ pub const MAX_INTSET: usize = 512;
 #[derive(Debug, Clone)]
 pub enum Set {
     Ints(Vec<i64>),
-    Table(OrderedSet<Blob>),
+    Table(Box<OrderedSet<Blob>>),
 }
 
 /// One member of a set, borrowed: integer-set members are numbers.
@@ -198,7 +198,7 @@ impl Set {
             for n in v.iter() {
                 table.insert(Blob::from_slice(buf.format(*n).as_bytes()));
             }
-            *self = Set::Table(table);
+            *self = Set::Table(Box::new(table));
         }
     }
 }
@@ -231,7 +231,7 @@ impl Encode for Set {
             Set::Table(t) => {
                 w.u8(TABLE);
                 w.varint(t.len() as u64);
-                for member in t {
+                for member in t.iter() {
                     w.bytes(member);
                 }
             }
@@ -261,7 +261,7 @@ impl Encode for Set {
                         return Err(CodecError("duplicate set member"));
                     }
                 }
-                Ok(Set::Table(t))
+                Ok(Set::Table(Box::new(t)))
             }
             _ => Err(CodecError("unknown set encoding")),
         }

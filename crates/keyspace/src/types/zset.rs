@@ -37,7 +37,7 @@ pub enum SortedSet {
     /// Alternating member, score (as the 8 bytes of the `f64`), kept sorted.
     Packed(Packed),
     /// Member table plus skiplist.
-    Skiplist(Skiplist),
+    Skiplist(Box<Skiplist>),
 }
 
 impl Default for SortedSet {
@@ -212,7 +212,7 @@ impl SortedSet {
             }
             SortedSet::Packed(p)
         } else {
-            SortedSet::Skiplist(Skiplist::from_sorted(items))
+            SortedSet::Skiplist(Box::new(Skiplist::from_sorted(items)))
         }
     }
 
@@ -265,7 +265,7 @@ impl SortedSet {
                 }
                 None => {
                     let converted = Skiplist::from_sorted(packed_pairs(p));
-                    *self = SortedSet::Skiplist(converted);
+                    *self = SortedSet::Skiplist(Box::new(converted));
                 }
             }
         }
@@ -591,7 +591,7 @@ impl Encode for SortedSet {
                     items.push((member, score));
                 }
                 Skiplist::from_table(items)
-                    .map(SortedSet::Skiplist)
+                    .map(|s| SortedSet::Skiplist(Box::new(s)))
                     .ok_or(CodecError("duplicate sorted set member"))
             }
             _ => Err(CodecError("unknown sorted set encoding")),

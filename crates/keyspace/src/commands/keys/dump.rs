@@ -90,9 +90,9 @@ pub(crate) fn sample_values() -> Vec<Value> {
         Value::string(&[0, 1, 2, 255, b'\r', b'\n']),
         list.wrap(),
         Hash::Packed(packed_hash).wrap(),
-        Hash::Table(table_hash).wrap(),
+        Hash::Table(Box::new(table_hash)).wrap(),
         Set::Ints(vec![-5, 1, 300]).wrap(),
-        Set::Table(table_set).wrap(),
+        Set::Table(Box::new(table_set)).wrap(),
         SortedSet::Packed(zset).wrap(),
     ]
 }

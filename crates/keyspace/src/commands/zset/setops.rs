@@ -83,7 +83,7 @@ impl Source<'_> {
                 }
             }
             Source::Set(Set::Table(t)) => {
-                for m in t {
+                for m in t.iter() {
                     f(m, 1.0);
                 }
             }
