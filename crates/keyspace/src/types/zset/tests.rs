@@ -243,7 +243,7 @@ fn negative_zero_is_positive_zero_when_packed() {
     let mut z = SortedSet::new();
     z.insert(b"a", -0.0);
     assert!(z.score(b"a").unwrap().is_sign_positive());
-    let mut big = SortedSet::Skiplist(Box::new(Skiplist::new()));
+    let mut big = SortedSet::Skiplist(Box::default());
     big.insert(b"a", -0.0);
     assert!(big.score(b"a").unwrap().is_sign_negative());
     // -0 and 0 compare equal: order falls back to the member.
