@@ -37,6 +37,53 @@ pub fn timeout_ms(arg: &[u8]) -> Result<u64, CmdError> {
     Ok(ms as u64)
 }
 
+/// Parses a SCAN cursor like Redis 7.0 (`strtoul` in
+/// `parseScanCursorOrReply`): an optional sign and decimal digits (a
+/// negative cursor wraps around), parsing stops at a NUL byte, the empty
+/// string is 0; leading spaces, other garbage and overflow are "invalid
+/// cursor".
+pub fn cursor(arg: &[u8]) -> Result<u64, CmdError> {
+    let invalid = || CmdError::err("invalid cursor");
+    if arg
+        .first()
+        .is_some_and(|b| b.is_ascii_whitespace() || *b == 0x0b)
+    {
+        return Err(invalid());
+    }
+    let arg = arg
+        .iter()
+        .position(|b| *b == 0)
+        .map_or(arg, |nul| &arg[..nul]);
+    let (negative, digits) = match arg.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        Some((b'+', rest)) => (false, rest),
+        _ => (false, arg),
+    };
+    if digits.is_empty() {
+        // No conversion: only an empty argument reaches the end.
+        return if arg.is_empty() {
+            Ok(0)
+        } else {
+            Err(invalid())
+        };
+    }
+    let mut value: u64 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return Err(invalid());
+        }
+        value = value
+            .checked_mul(10)
+            .and_then(|v| v.checked_add(u64::from(d - b'0')))
+            .ok_or_else(invalid)?;
+    }
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
+}
+
 /// Case-insensitive comparison of an argument with an ASCII keyword.
 pub fn is(arg: &[u8], keyword: &str) -> bool {
     arg.eq_ignore_ascii_case(keyword.as_bytes())
@@ -52,6 +99,32 @@ pub fn command_name(args: &[Bytes]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn cursor_parsing_follows_strtoul() {
+        assert_eq!(cursor(b""), Ok(0));
+        assert_eq!(cursor(b"0"), Ok(0));
+        assert_eq!(cursor(b"+7"), Ok(7));
+        assert_eq!(cursor(b"007"), Ok(7));
+        assert_eq!(cursor(b"-1"), Ok(u64::MAX));
+        assert_eq!(cursor(b"18446744073709551615"), Ok(u64::MAX));
+        assert_eq!(cursor(b"2\0junk"), Ok(2));
+        let bad: [&[u8]; 10] = [
+            b"18446744073709551616",
+            b"-18446744073709551616",
+            b" 1",
+            b"\t1",
+            b"1 ",
+            b"-",
+            b"+",
+            b"0x1",
+            b"abc",
+            b"1x",
+        ];
+        for arg in bad {
+            assert!(cursor(arg).is_err(), "{arg:?}");
+        }
+    }
 
     #[test]
     fn timeouts() {

@@ -412,7 +412,12 @@ impl Wal {
         };
         self.active = None;
         self.dirty = false;
-        for path in &doomed {
+        self.delete_files(&doomed)
+    }
+
+    /// Removes segment files no longer in the index, durably.
+    fn delete_files(&self, doomed: &[PathBuf]) -> Result<(), WalError> {
+        for path in doomed {
             self.vfs.remove_file(path).map_err(wal_io("remove", path))?;
         }
         if !doomed.is_empty() {
@@ -706,15 +711,7 @@ impl Wal {
             self.active = None;
             self.dirty = false;
         }
-        for path in &doomed {
-            self.vfs.remove_file(path).map_err(wal_io("remove", path))?;
-        }
-        if !doomed.is_empty() {
-            self.vfs
-                .sync_dir(&self.dir)
-                .map_err(wal_io("fsync directory", &self.dir))?;
-        }
-        Ok(())
+        self.delete_files(&doomed)
     }
 }
 

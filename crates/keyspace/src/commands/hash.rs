@@ -158,39 +158,6 @@ pub(super) fn sample_distinct(ctx: &mut Ctx, n: usize, k: usize) -> Vec<usize> {
     chosen
 }
 
-/// Parses a SCAN cursor like Redis 7.0 (`strtoul`): an optional sign and
-/// decimal digits (negative values wrap), the empty string is 0; anything
-/// else, leading spaces and overflow are "invalid cursor".
-pub(super) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    if arg.is_empty() {
-        return Ok(0);
-    }
-    let (negative, digits) = match arg[0] {
-        b'-' => (true, &arg[1..]),
-        b'+' => (false, &arg[1..]),
-        _ => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut value: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 /// Options of HSCAN / SSCAN.
 pub(super) struct ScanOptions<'a> {
     /// How many storage positions to visit (table encodings).
@@ -537,7 +504,7 @@ fn hrandfield_within(
 type FieldValue<'a> = (&'a [u8], &'a [u8]);
 
 fn hscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = args::cursor(&args[2])?;
     let Some(hash) = ks.db(ctx.db).read::<Hash>(&args[1], ctx.now_ms)? else {
         scan_header(out, 0, 0);
         return Ok(());

@@ -176,27 +176,6 @@ fn modified_only_on_real_changes() {
 }
 
 #[test]
-fn cursor_parsing_follows_strtoul() {
-    assert_eq!(parse_cursor(b""), Ok(0));
-    assert_eq!(parse_cursor(b"0"), Ok(0));
-    assert_eq!(parse_cursor(b"+7"), Ok(7));
-    assert_eq!(parse_cursor(b"007"), Ok(7));
-    assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-    assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
-    for bad in [
-        &b"18446744073709551616"[..],
-        b" 1",
-        b"1 ",
-        b"-",
-        b"+",
-        b"0x1",
-        b"abc",
-    ] {
-        assert!(parse_cursor(bad).is_err(), "{bad:?}");
-    }
-}
-
-#[test]
 fn hscan_walks_tables_with_a_cursor() {
     let mut h = Harness::new();
     let mut args = vec!["HSET".to_string(), "h".to_string()];

@@ -362,44 +362,13 @@ fn keys(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdRes
     Ok(())
 }
 
-/// Parses a SCAN cursor like Redis's `strtoul`-based parser: decimal, an
-/// optional sign (a negative cursor wraps around), no leading space, no
-/// trailing garbage, the empty string is 0; out of `u64` range is an error.
-pub(crate) fn parse_cursor(arg: &[u8]) -> Result<u64, CmdError> {
-    let invalid = || CmdError::err("invalid cursor");
-    let (negative, digits) = match arg.split_first() {
-        None => return Ok(0),
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        Some(_) => (false, arg),
-    };
-    if digits.is_empty() {
-        return Err(invalid());
-    }
-    let mut value: u64 = 0;
-    for &d in digits {
-        if !d.is_ascii_digit() {
-            return Err(invalid());
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(d - b'0')))
-            .ok_or_else(invalid)?;
-    }
-    Ok(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 /// SCAN cursor [MATCH pattern] [COUNT count] [TYPE type]
 ///
 /// The cursor is keel's own (see [`crate::Db::scan`]): a complete
 /// iteration returns every key present for its whole duration, but cursor
 /// values differ from Redis's.
 fn scan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    let cursor = parse_cursor(&args[1])?;
+    let cursor = args::cursor(&args[1])?;
     let mut count: usize = 10;
     let mut pattern: Option<&[u8]> = None;
     let mut type_name: Option<&[u8]> = None;

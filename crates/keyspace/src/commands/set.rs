@@ -4,8 +4,8 @@ use bytes::Bytes;
 use resp::Reply;
 
 use super::hash::{
-    check_sample, parse_cursor, sample_count, sample_distinct, sample_too_large, scan_header,
-    scan_options, scan_window, MAX_SAMPLE_REPLY,
+    check_sample, sample_count, sample_distinct, sample_too_large, scan_header, scan_options,
+    scan_window, MAX_SAMPLE_REPLY,
 };
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::types::{Member, Set};
@@ -504,7 +504,7 @@ fn sintercard(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
 }
 
 fn sscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    let cursor = parse_cursor(&args[2])?;
+    let cursor = args::cursor(&args[2])?;
     let Some(set) = ks.db(ctx.db).read::<Set>(&args[1], ctx.now_ms)? else {
         scan_header(out, 0, 0);
         return Ok(());

@@ -442,19 +442,6 @@ fn scan_options_and_errors() {
 }
 
 #[test]
-fn cursor_parsing_follows_strtoul() {
-    use super::parse_cursor;
-    assert_eq!(parse_cursor(b""), Ok(0));
-    assert_eq!(parse_cursor(b"42"), Ok(42));
-    assert_eq!(parse_cursor(b"+42"), Ok(42));
-    assert_eq!(parse_cursor(b"-1"), Ok(u64::MAX));
-    assert_eq!(parse_cursor(b"18446744073709551615"), Ok(u64::MAX));
-    assert!(parse_cursor(b"18446744073709551616").is_err());
-    assert!(parse_cursor(b"-18446744073709551616").is_err());
-    assert!(parse_cursor(b"\t1").is_err());
-}
-
-#[test]
 fn scan_walks_in_small_steps() {
     let mut h = Harness::at(NOW);
     for i in 0..25 {

@@ -227,40 +227,6 @@ pub(super) fn lex_range(min: &[u8], max: &[u8]) -> Result<LexRange, CmdError> {
     })
 }
 
-/// A SCAN cursor, parsed like C's `strtoul` (Redis's
-/// `parseScanCursorOrReply`): a leading `-` wraps around, overflow fails.
-pub(super) fn scan_cursor(s: &[u8]) -> Result<u64, CmdError> {
-    let err = || CmdError::err("invalid cursor");
-    if s.first().is_some_and(|b| is_c_space(*b)) {
-        return Err(err());
-    }
-    let s = s.iter().position(|b| *b == 0).map_or(s, |nul| &s[..nul]);
-    let (negative, digits) = match s.split_first() {
-        Some((b'-', rest)) => (true, rest),
-        Some((b'+', rest)) => (false, rest),
-        _ => (false, s),
-    };
-    if digits.is_empty() {
-        // No conversion: only an empty argument reaches the end.
-        return if s.is_empty() { Ok(0) } else { Err(err()) };
-    }
-    let mut value: u64 = 0;
-    for &b in digits {
-        if !b.is_ascii_digit() {
-            return Err(err());
-        }
-        value = value
-            .checked_mul(10)
-            .and_then(|v| v.checked_add(u64::from(b - b'0')))
-            .ok_or_else(err)?;
-    }
-    Ok(if negative {
-        value.wrapping_neg()
-    } else {
-        value
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -307,17 +273,5 @@ mod tests {
         assert_eq!(range_float(b"  "), None);
         assert_eq!(range_float(b"1e500"), Some(f64::INFINITY));
         assert_eq!(range_float(b"2\0junk"), Some(2.0));
-    }
-
-    #[test]
-    fn cursors() {
-        assert_eq!(scan_cursor(b"0"), Ok(0));
-        assert_eq!(scan_cursor(b""), Ok(0));
-        assert_eq!(scan_cursor(b"-1"), Ok(u64::MAX));
-        assert_eq!(scan_cursor(b"18446744073709551615"), Ok(u64::MAX));
-        assert!(scan_cursor(b"18446744073709551616").is_err());
-        assert!(scan_cursor(b" 1").is_err());
-        assert!(scan_cursor(b"+").is_err());
-        assert!(scan_cursor(b"1x").is_err());
     }
 }

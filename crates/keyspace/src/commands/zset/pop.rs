@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use bytes::Bytes;
 use resp::Reply;
 
-use super::{int_in, pair, pairs_header, parse, read};
+use super::{int_in, pair, pairs_header, read};
 use crate::types::SortedSet;
 use crate::{args, Blob, CmdError, CmdResult, Ctx, Keyspace};
 
@@ -386,7 +386,7 @@ fn packed_score_text(score: f64) -> String {
 }
 
 pub(super) fn zscan(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    let cursor = parse::scan_cursor(&args[2])?;
+    let cursor = args::cursor(&args[2])?;
     let Some(z) = read(ks, ctx, &args[1])? else {
         out.array(2);
         out.bulk(b"0");
