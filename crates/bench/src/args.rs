@@ -125,6 +125,10 @@ pub struct LoadArgs {
     /// small machine, where more would take cores from the servers.
     #[arg(long, default_value_t = 1)]
     pub threads: usize,
+    /// Threads keel serves connections with (its `threads` setting; 0: one
+    /// per CPU core). Default: keel's own default.
+    #[arg(long, value_name = "N")]
+    pub keel_threads: Option<usize>,
     /// The redis-benchmark program (with `--tool redis-benchmark`).
     #[arg(long, value_name = "PATH", default_value = "redis-benchmark")]
     pub redis_benchmark: PathBuf,
@@ -217,6 +221,8 @@ pub struct Plan {
     pub skipped: Vec<Workload>,
     /// Threads of the built-in generator.
     pub threads: usize,
+    /// keel's `threads` setting, when given.
+    pub keel_threads: Option<usize>,
 }
 
 impl LoadArgs {
@@ -301,6 +307,7 @@ impl LoadArgs {
             tool: self.tool,
             skipped,
             threads: self.threads,
+            keel_threads: self.keel_threads,
         })
     }
 }

@@ -105,6 +105,7 @@ pub fn run(args: &MemoryArgs, programs: &Programs) -> anyhow::Result<MemoryRepor
     let settings = Settings {
         durability,
         maxclients: cap + args.clients + 64,
+        keel_threads: None,
     };
     let rt = crate::runtime()?;
     let datasets = [

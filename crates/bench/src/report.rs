@@ -26,6 +26,8 @@ pub struct Report {
 pub struct RunSettings {
     pub tool: Tool,
     pub loadgen_threads: usize,
+    /// keel's `threads` setting if the run set it (else keel's default).
+    pub keel_threads: Option<usize>,
     pub rounds: usize,
     pub duration_s: Option<f64>,
     pub requests: Option<u64>,

@@ -46,6 +46,7 @@ pub fn run(plan: &Plan, programs: &Programs, redis_benchmark: &Path) -> anyhow::
         settings: RunSettings {
             tool: plan.tool,
             loadgen_threads: plan.threads,
+            keel_threads: plan.keel_threads,
             rounds: plan.rounds,
             duration_s,
             requests,
@@ -80,6 +81,7 @@ fn run_pair(
     let settings = Settings {
         durability: pair,
         maxclients: (most + 64).max(10_000),
+        keel_threads: plan.keel_threads,
     };
     let keel = Server::start(Kind::Keel, programs, settings)?;
     let redis = if plan.compare {

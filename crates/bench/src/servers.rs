@@ -83,6 +83,8 @@ pub struct Settings {
     pub durability: Durability,
     /// Accept at least this many clients.
     pub maxclients: usize,
+    /// keel's `threads` setting (None: keel's default).
+    pub keel_threads: Option<usize>,
 }
 
 /// A running server process.
@@ -207,13 +209,14 @@ fn keel_command(
 ) -> anyhow::Result<Command> {
     // Settings without a flag go through a config file.
     let config = dir.join("keel.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "maxclients = {}\nlog-level = \"warn\"\n",
-            settings.maxclients
-        ),
-    )?;
+    let mut text = format!(
+        "maxclients = {}\nlog-level = \"warn\"\n",
+        settings.maxclients
+    );
+    if let Some(threads) = settings.keel_threads {
+        text.push_str(&format!("threads = {threads}\n"));
+    }
+    std::fs::write(&config, text)?;
     let data = dir.join("data");
     let mut command = Command::new(program);
     command
@@ -289,6 +292,7 @@ mod tests {
         let settings = Settings {
             durability: Durability::Memory,
             maxclients: 100,
+            keel_threads: None,
         };
         let Err(e) = Server::start(Kind::Redis, &programs, settings) else {
             panic!("started a server that does not exist");
@@ -308,6 +312,7 @@ mod tests {
             Settings {
                 durability: Durability::Os,
                 maxclients: 123,
+                keel_threads: None,
             },
         );
         let args: Vec<String> = command

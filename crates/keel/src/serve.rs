@@ -28,6 +28,9 @@ pub struct ServerArgs {
     /// What an acknowledged write survives: fsync, os or memory.
     #[arg(long, value_parser = parse_durability)]
     durability: Option<Durability>,
+    /// Threads serving connections (0: one per CPU core).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn parse_durability(s: &str) -> Result<Durability, String> {
@@ -61,6 +64,9 @@ impl ServerArgs {
         if let Some(durability) = self.durability {
             config.durability = durability;
         }
+        if let Some(threads) = self.threads {
+            config.threads = threads;
+        }
         config.validate()?;
         Ok(config)
     }
@@ -78,7 +84,11 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     raise_open_files_limit(config.maxclients);
     std::fs::create_dir_all(&config.dir)
         .with_context(|| format!("cannot create data directory {}", config.dir.display()))?;
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    let mut runtime = tokio::runtime::Builder::new_multi_thread();
+    if config.threads > 0 {
+        runtime.worker_threads(config.threads);
+    }
+    let runtime = runtime
         .enable_all()
         .build()
         .context("cannot start the async runtime")?;

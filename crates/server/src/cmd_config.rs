@@ -136,6 +136,11 @@ const PARAMS: &[Param] = &[
         }),
     },
     Param {
+        name: "threads",
+        get: |c| c.threads.to_string(),
+        set: None,
+    },
+    Param {
         name: "durability",
         get: |c| format!("{:?}", c.durability).to_lowercase(),
         set: Some(|c, v| {

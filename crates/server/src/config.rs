@@ -103,6 +103,8 @@ pub struct Config {
     pub snapshot_bytes: u64,
     /// Background task frequency per second (active expiry).
     pub hz: u32,
+    /// Threads that serve connections (0: one per CPU core).
+    pub threads: usize,
     /// Log filter (tracing-subscriber syntax, e.g. "info" or "server=debug").
     pub log_level: String,
 }
@@ -140,6 +142,7 @@ impl Default for Config {
             snapshot_entries: 1_000_000,
             snapshot_bytes: 256 * 1024 * 1024,
             hz: 10,
+            threads: 0,
             log_level: "info".to_string(),
         }
     }
