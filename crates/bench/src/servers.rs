@@ -209,14 +209,13 @@ fn keel_command(
 ) -> anyhow::Result<Command> {
     // Settings without a flag go through a config file.
     let config = dir.join("keel.toml");
-    let mut text = format!(
-        "maxclients = {}\nlog-level = \"warn\"\n",
-        settings.maxclients
-    );
-    if let Some(threads) = settings.keel_threads {
-        text.push_str(&format!("threads = {threads}\n"));
-    }
-    std::fs::write(&config, text)?;
+    std::fs::write(
+        &config,
+        format!(
+            "maxclients = {}\nlog-level = \"warn\"\n",
+            settings.maxclients
+        ),
+    )?;
     let data = dir.join("data");
     let mut command = Command::new(program);
     command
@@ -227,6 +226,9 @@ fn keel_command(
         .arg("--dir")
         .arg(&data)
         .args(["--durability", settings.durability.keel()]);
+    if let Some(threads) = settings.keel_threads {
+        command.args(["--threads", &threads.to_string()]);
+    }
     Ok(command)
 }
 
@@ -301,6 +303,28 @@ mod tests {
             format!("{e:#}").contains("apt-get install redis-server"),
             "{e:#}"
         );
+    }
+
+    #[test]
+    fn keel_gets_the_settings() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let settings = Settings {
+            durability: Durability::Fsync,
+            maxclients: 123,
+            keel_threads: Some(2),
+        };
+        let command =
+            keel_command(Path::new("keel"), dir.path(), 7000, settings).expect("keel command");
+        let joined = command
+            .get_args()
+            .map(|a| a.to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert!(joined.contains("--port 7000"), "{joined}");
+        assert!(joined.contains("--durability fsync"), "{joined}");
+        assert!(joined.contains("--threads 2"), "{joined}");
+        let config = std::fs::read_to_string(dir.path().join("keel.toml")).expect("config");
+        assert!(config.contains("maxclients = 123"), "{config}");
     }
 
     #[test]
