@@ -90,6 +90,9 @@ pub struct Connection {
 /// Serves one accepted connection until it closes.
 pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, local: SocketAddr) {
     let info = shared.clients.register(peer.to_string(), local.to_string());
+    if shared.is_shutting_down() {
+        info.kill();
+    }
     let span = tracing::debug_span!("conn", id = info.id, %peer);
     let authenticated = shared.config.read().requirepass.is_none();
     let mut conn = Connection {
@@ -125,8 +128,10 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, loc
 }
 
 impl Connection {
+    /// To keep idle connections small, the idle wait holds only the
+    /// socket's readiness, the control queue (which also carries shutdown)
+    /// and the optional idle timer.
     async fn run(&mut self) -> std::io::Result<()> {
-        let mut shutdown = self.shared.shutdown_signal();
         loop {
             let commands = self.parse_commands();
             if !commands.is_empty() {
@@ -156,7 +161,6 @@ impl Connection {
                         return Ok(());
                     }
                 }
-                _ = shutdown.changed() => return Ok(()),
                 _ = sleep_opt(idle) => return Ok(()),
             }
         }
@@ -275,7 +279,6 @@ impl Connection {
         let deadline = (request.timeout_ms > 0)
             .then(|| Instant::now() + Duration::from_millis(request.timeout_ms));
         self.info.state.lock().blocked = true;
-        let mut shutdown = self.shared.shutdown_signal();
         let outcome = loop {
             tokio::select! {
                 _ = waiter.notify.notified() => {
@@ -320,10 +323,6 @@ impl Connection {
                         break None;
                     }
                 }
-                _ = shutdown.changed() => {
-                    self.closing = true;
-                    break None;
-                }
             }
         };
         self.info.state.lock().blocked = false;
@@ -335,7 +334,11 @@ impl Connection {
             }
             None => {
                 self.shared.blocking.unregister(waiter.ticket);
-                request.timeout_reply.write(&mut self.out);
+                // A killed or disconnected client gets no reply, as in
+                // Redis: a null here would read as a timeout.
+                if !self.closing {
+                    request.timeout_reply.write(&mut self.out);
+                }
             }
         }
     }
@@ -382,16 +385,17 @@ impl Connection {
     }
 }
 
+/// Sleeps for `duration`, or forever. To keep idle connections small the
+/// timer is boxed: a connection without a timeout carries none in its
+/// future (a tokio `Sleep` is over 100 bytes).
 async fn sleep_opt(duration: Option<Duration>) {
-    match duration {
-        Some(d) => tokio::time::sleep(d).await,
-        None => std::future::pending().await,
-    }
+    sleep_until_opt(duration.map(|d| Instant::now() + d)).await
 }
 
+/// Sleeps until `deadline`, or forever; boxed as in [`sleep_opt`].
 async fn sleep_until_opt(deadline: Option<Instant>) {
     match deadline {
-        Some(d) => tokio::time::sleep_until(d.into()).await,
+        Some(d) => Box::pin(tokio::time::sleep_until(d.into())).await,
         None => std::future::pending().await,
     }
 }

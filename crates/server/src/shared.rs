@@ -54,8 +54,22 @@ impl Shared {
     }
 
     /// Asks the server to stop: listeners close, clients are disconnected.
+    ///
+    /// To ensure no client is missed, the flag is raised before the sweep
+    /// and a connection registered after the sweep checks it
+    /// ([`Shared::is_shutting_down`]). Clients are told through their
+    /// control queue ([`ClientInfo::kill`](crate::client::ClientInfo::kill)),
+    /// so an idle connection waits on that queue alone.
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
+        for client in self.clients.all() {
+            client.kill();
+        }
+    }
+
+    /// True once shutdown began.
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
     }
 
     /// Resolves once shutdown begins.

@@ -305,3 +305,27 @@ fn shutdown_stops_the_server() {
         std::net::TcpStream::connect(server.addr).is_err()
     });
 }
+
+#[test]
+fn shutdown_closes_idle_subscribed_and_blocked_clients() {
+    let server = TestServer::start();
+    let mut idle = server.conn();
+    assert_eq!(idle.run(&["PING"]), Frame::Simple("PONG".into()));
+    let mut subscriber = server.conn();
+    subscriber.run(&["SUBSCRIBE", "news"]);
+    let mut blocked = server.conn();
+    blocked.send(&["BLPOP", "queue", "0"]);
+    let mut admin = server.conn();
+    wait_until(Duration::from_secs(10), "BLPOP to block", || {
+        text(admin.run(&["INFO", "clients"])).contains("blocked_clients:1\r\n")
+    });
+    admin.send(&["SHUTDOWN", "NOSAVE"]);
+    for (name, conn) in [
+        ("admin", &mut admin),
+        ("idle", &mut idle),
+        ("subscriber", &mut subscriber),
+        ("blocked", &mut blocked),
+    ] {
+        assert_eq!(conn.try_read(), None, "{name} client is closed");
+    }
+}
