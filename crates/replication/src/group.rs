@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use keyspace::Keyspace;
 use openraft::error::{ClientWriteError, RaftError};
@@ -61,6 +61,14 @@ pub struct GroupStats {
 
 /// Most ops gathered into one log entry.
 const MAX_OPS_PER_ENTRY: usize = 8192;
+
+/// With durability `fsync`, how long the proposer waits for the clients it
+/// just answered to send their next writes, so they share the next fsync
+/// (a commit delay, like PostgreSQL's `commit_delay`). Measured with 50
+/// clients at pipeline 1: entries of ~50 writes instead of ~20, 10-20 %
+/// more writes per second and less CPU per write; a lone client never
+/// waits.
+const GATHER_WAIT: Duration = Duration::from_micros(500);
 
 /// Where the response of a client batch goes.
 type Reply = oneshot::Sender<Result<BatchResponse, WriteError>>;
@@ -150,7 +158,7 @@ impl Group {
         ))
         .abort_handle();
         let (proposals, queue) = mpsc::unbounded_channel();
-        tokio::spawn(propose(raft.clone(), queue));
+        tokio::spawn(propose(raft.clone(), wal.clone(), queue));
         Ok(Group {
             raft,
             proposals,
@@ -253,37 +261,73 @@ impl Group {
 /// To ensure concurrent clients share one append and one fsync, one entry
 /// is in flight at a time: every batch that arrives meanwhile goes into the
 /// next one. (openraft 0.9 appends one entry at a time anyway; measured,
-/// fewer and larger entries beat overlapping a second, smaller one.)
-async fn propose(raft: Raft, mut queue: mpsc::UnboundedReceiver<Pending>) {
+/// fewer and larger entries beat overlapping a second, smaller one.) With
+/// durability `fsync` the next entry also waits up to [`GATHER_WAIT`] for
+/// as many batches as there were writers around the last one.
+async fn propose(raft: Raft, wal: Arc<GroupCommit>, mut queue: mpsc::UnboundedReceiver<Pending>) {
+    // Batches answered with the last entry plus those queued meanwhile: the
+    // clients expected to write again soon.
+    let mut writers = 1;
     while let Some(first) = queue.recv().await {
-        let (batches, replies) = gather(first, &mut queue);
+        let mut entry = Gathered::new(first);
+        entry.take_queued(&mut queue);
+        if wal.durability() == Durability::Fsync {
+            entry.wait_for(writers, &mut queue).await;
+        }
+        let (batches, replies): (Vec<_>, Vec<_>) = entry
+            .pending
+            .into_iter()
+            .map(|p| (p.batch, p.reply))
+            .unzip();
         let request = Request {
             now_ms: unix_millis(),
             seed: rand::random(),
             batches,
         };
+        let answered = replies.len();
         answer(raft.client_write(request).await, replies);
+        writers = answered + queue.len();
     }
 }
 
-/// The batches queued behind `first`, up to [`MAX_OPS_PER_ENTRY`] ops, and
-/// where each one's response goes.
-fn gather(
-    first: Pending,
-    queue: &mut mpsc::UnboundedReceiver<Pending>,
-) -> (Vec<ClientBatch>, Vec<Reply>) {
-    let mut ops = first.batch.ops.len();
-    let mut pending = vec![first];
-    while ops < MAX_OPS_PER_ENTRY {
-        match queue.try_recv() {
-            Ok(next) => {
-                ops += next.batch.ops.len();
-                pending.push(next);
-            }
-            Err(_) => break,
+/// Client batches gathered for the next log entry.
+struct Gathered {
+    pending: Vec<Pending>,
+    ops: usize,
+}
+
+impl Gathered {
+    fn new(first: Pending) -> Gathered {
+        Gathered {
+            ops: first.batch.ops.len(),
+            pending: vec![first],
         }
     }
-    pending.into_iter().map(|p| (p.batch, p.reply)).unzip()
+
+    fn is_full(&self) -> bool {
+        self.ops >= MAX_OPS_PER_ENTRY
+    }
+
+    /// Takes the batches already queued, up to [`MAX_OPS_PER_ENTRY`] ops.
+    fn take_queued(&mut self, queue: &mut mpsc::UnboundedReceiver<Pending>) {
+        while !self.is_full() {
+            let Ok(next) = queue.try_recv() else { break };
+            self.ops += next.batch.ops.len();
+            self.pending.push(next);
+        }
+    }
+
+    /// Waits up to [`GATHER_WAIT`] until `batches` batches are gathered.
+    /// It yields to the runtime rather than arm a timer (tokio's timers
+    /// tick in milliseconds): the connection tasks that deliver the
+    /// batches run in between.
+    async fn wait_for(&mut self, batches: usize, queue: &mut mpsc::UnboundedReceiver<Pending>) {
+        let deadline = Instant::now() + GATHER_WAIT;
+        while self.pending.len() < batches && !self.is_full() && Instant::now() < deadline {
+            tokio::task::yield_now().await;
+            self.take_queued(queue);
+        }
+    }
 }
 
 /// Hands each client batch its own response (or the entry's error).
