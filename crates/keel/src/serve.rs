@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 use clap::Args;
-use server::{Config, Durability};
+use server::{Config, Durability, Stop};
 use tracing_subscriber::EnvFilter;
 
 /// Server options; flags override the config file.
@@ -95,13 +95,26 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     runtime.block_on(async {
         let handle = server::start(config.clone()).await?;
         tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
-        tokio::select! {
-            _ = stop_signal() => tracing::info!("signal received, shutting down"),
-            _ = handle.stopped() => tracing::info!("SHUTDOWN received, shutting down"),
+        let stop = tokio::select! {
+            _ = stop_signal() => {
+                tracing::info!("signal received, shutting down");
+                Stop::Requested
+            }
+            stop = handle.stopped() => stop,
+        };
+        if stop == Stop::Requested {
+            tracing::info!("shutting down");
         }
         handle.shutdown().await;
-        tracing::info!("keel stopped");
-        anyhow::Ok(())
+        match stop {
+            Stop::Requested => {
+                tracing::info!("keel stopped");
+                anyhow::Ok(())
+            }
+            // Fail-stop: exit non-zero so a supervisor notices; restart
+            // recovers from the data directory.
+            Stop::Failed(cause) => Err(anyhow::anyhow!("keel stopped after a fatal failure: {cause}")),
+        }
     })
 }
 

@@ -102,6 +102,11 @@ impl Keyspace {
         self.clock_ms
     }
 
+    /// Number of WATCH sessions with watched keys.
+    pub fn watch_sessions(&self) -> usize {
+        self.watches.sessions()
+    }
+
     /// Enables or disables reporting of keys that became ready for blocked
     /// clients ([`Keyspace::take_ready`]).
     pub fn set_ready_tracking(&mut self, on: bool) {
@@ -153,6 +158,13 @@ impl Keyspace {
             }
             Op::Unwatch { session } => {
                 self.watches.unwatch(*session);
+                ApplyOutcome::default()
+            }
+            Op::PurgeSessions {
+                node,
+                keep_incarnation,
+            } => {
+                self.watches.purge_node(*node, *keep_incarnation);
                 ApplyOutcome::default()
             }
             Op::Expire { db, keys } => {

@@ -44,6 +44,7 @@ pub use op::Op;
 pub use snapshot::{SnapshotInProgress, SnapshotLoader, SnapshotStats};
 pub use table::{lookup, CommandSpec, Flags, Group, Handler};
 pub use value::{Blob, Entry, Value};
+pub use watch::SessionId;
 
 /// Result of a command handler: the reply was written, or the command failed
 /// with a Redis error (and nothing it wrote is kept).

@@ -33,6 +33,9 @@ pub enum Op {
     /// Active expiry: deletes those of `keys` that are expired at the entry's
     /// clock.
     Expire { db: usize, keys: Vec<Bytes> },
+    /// A node started: drops the WATCH sessions of its earlier incarnations
+    /// (see `SessionId`), whose connections are gone.
+    PurgeSessions { node: u16, keep_incarnation: u16 },
 }
 
 /// Why bytes could not be decoded into an [`Op`].
@@ -45,11 +48,12 @@ const TAG_TRANSACTION: u8 = 2;
 const TAG_WATCH: u8 = 3;
 const TAG_UNWATCH: u8 = 4;
 const TAG_EXPIRE: u8 = 5;
+const TAG_PURGE_SESSIONS: u8 = 6;
 
 impl Op {
     /// True for operations that only exist to be logged (no client reply).
     pub fn is_internal(&self) -> bool {
-        matches!(self, Op::Expire { .. })
+        matches!(self, Op::Expire { .. } | Op::PurgeSessions { .. })
     }
 
     /// Appends the binary form of the operation to `out`.
@@ -92,6 +96,14 @@ impl Op {
                 out.put_u8(TAG_EXPIRE);
                 put_varint(out, *db as u64);
                 put_list(out, keys);
+            }
+            Op::PurgeSessions {
+                node,
+                keep_incarnation,
+            } => {
+                out.put_u8(TAG_PURGE_SESSIONS);
+                out.put_u16_le(*node);
+                out.put_u16_le(*keep_incarnation);
             }
         }
     }
@@ -136,6 +148,10 @@ impl Op {
                 db: get_usize(buf)?,
                 keys: get_list(buf)?,
             },
+            TAG_PURGE_SESSIONS => Op::PurgeSessions {
+                node: get_u16(buf)?,
+                keep_incarnation: get_u16(buf)?,
+            },
             _ => return Err(OpDecodeError("unknown operation tag")),
         })
     }
@@ -164,6 +180,14 @@ fn put_list(out: &mut Vec<u8>, items: &[Bytes]) {
 fn get_u8(buf: &mut Bytes) -> Result<u8, OpDecodeError> {
     if buf.has_remaining() {
         Ok(buf.get_u8())
+    } else {
+        Err(OpDecodeError("truncated"))
+    }
+}
+
+fn get_u16(buf: &mut Bytes) -> Result<u16, OpDecodeError> {
+    if buf.remaining() >= 2 {
+        Ok(buf.get_u16_le())
     } else {
         Err(OpDecodeError("truncated"))
     }
@@ -246,6 +270,12 @@ mod tests {
             any::<u64>().prop_map(|session| Op::Unwatch { session }),
             (0usize..16, proptest::collection::vec(arb_bytes(), 0..4))
                 .prop_map(|(db, keys)| Op::Expire { db, keys }),
+            (any::<u16>(), any::<u16>()).prop_map(|(node, keep_incarnation)| {
+                Op::PurgeSessions {
+                    node,
+                    keep_incarnation,
+                }
+            }),
         ]
     }
 

@@ -4,11 +4,42 @@
 //! watches and checks transactions at the same log positions and reaches the
 //! same verdict. Only watched keys are tracked, so the cost is zero when
 //! nobody watches.
+//!
+//! A session belongs to one connection of one node: its id is
+//! [`SessionId`]'s layout, so that a node restarting can drop, through the
+//! log, every session its previous incarnations left behind
+//! ([`Watches::purge_node`]): their connections are gone.
 
 use std::collections::HashMap;
 
 use crate::codec::{CodecError, Encode, Reader, Writer};
 use crate::Blob;
+
+/// The layout of a WATCH session id (a `u64` in the log): the node that
+/// owns the connection (high 16 bits), that node's incarnation (the next
+/// 16 bits, random per process start), the connection's id (low 32 bits).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionId {
+    pub node: u16,
+    pub incarnation: u16,
+    pub client: u32,
+}
+
+impl SessionId {
+    /// The id as logged.
+    pub fn to_u64(self) -> u64 {
+        (u64::from(self.node) << 48) | (u64::from(self.incarnation) << 32) | u64::from(self.client)
+    }
+
+    /// The parts of a logged id.
+    pub fn from_u64(id: u64) -> SessionId {
+        SessionId {
+            node: (id >> 48) as u16,
+            incarnation: (id >> 32) as u16,
+            client: id as u32,
+        }
+    }
+}
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub(crate) struct Watches {
@@ -41,8 +72,17 @@ impl Watches {
         !self.keys.is_empty()
     }
 
-    /// Registers `key` for `session` at sequence `seq`.
+    /// Registers `key` for `session` at sequence `seq`. Watching a key the
+    /// session already watches changes nothing (as in Redis: the first
+    /// WATCH counts).
     pub fn watch(&mut self, session: u64, db: usize, key: Blob, seq: u64, expire_at: Option<u64>) {
+        let already = self
+            .sessions
+            .get(&session)
+            .is_some_and(|list| list.iter().any(|w| w.db == db && w.key == key));
+        if already {
+            return;
+        }
         let watched = self.keys.entry((db, key.clone())).or_insert(WatchedKey {
             last_modified: 0,
             watchers: 0,
@@ -89,6 +129,32 @@ impl Watches {
             let expired = w.expire_at.is_some_and(|at| at <= now_ms);
             !changed && !expired
         })
+    }
+
+    /// Drops every session of `node` except those of incarnation `keep`:
+    /// the connections of earlier incarnations are gone. Returns how many
+    /// sessions were dropped.
+    pub fn purge_node(&mut self, node: u16, keep: u16) -> usize {
+        let mut dead: Vec<u64> = self
+            .sessions
+            .keys()
+            .copied()
+            .filter(|id| {
+                let id = SessionId::from_u64(*id);
+                id.node == node && id.incarnation != keep
+            })
+            .collect();
+        // Sorted: the order of removal must not depend on hash seeds.
+        dead.sort_unstable();
+        for session in &dead {
+            self.unwatch(*session);
+        }
+        dead.len()
+    }
+
+    /// Number of sessions with watches.
+    pub fn sessions(&self) -> usize {
+        self.sessions.len()
     }
 
     /// Drops every watch of `session`.
@@ -195,4 +261,60 @@ impl Encode for Watches {
 
 fn db_index(r: &mut Reader<'_>) -> Result<usize, CodecError> {
     usize::try_from(r.varint()?).map_err(|_| CodecError("database index out of range"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(node: u16, incarnation: u16, client: u32) -> u64 {
+        SessionId {
+            node,
+            incarnation,
+            client,
+        }
+        .to_u64()
+    }
+
+    #[test]
+    fn session_ids_round_trip() {
+        let id = SessionId {
+            node: 7,
+            incarnation: 0xBEEF,
+            client: 123_456,
+        };
+        assert_eq!(SessionId::from_u64(id.to_u64()), id);
+    }
+
+    #[test]
+    fn watching_a_key_twice_registers_it_once() {
+        let mut w = Watches::default();
+        let s = session(1, 1, 1);
+        for seq in 1..=3 {
+            w.watch(s, 0, Blob::from_slice(b"k"), seq, None);
+        }
+        assert_eq!(w.sessions[&s].len(), 1);
+        assert_eq!(w.keys[&(0, Blob::from_slice(b"k"))].watchers, 1);
+        // The first WATCH counts: a change after it dirties the session.
+        w.touch(0, b"k", 2);
+        assert!(!w.clean(s, 0));
+        w.unwatch(s);
+        assert!(!w.is_active());
+    }
+
+    #[test]
+    fn purge_drops_only_earlier_incarnations_of_the_node() {
+        let mut w = Watches::default();
+        let old = session(1, 10, 5);
+        let current = session(1, 11, 5);
+        let other_node = session(2, 10, 5);
+        for s in [old, current, other_node] {
+            w.watch(s, 0, Blob::from_slice(b"k"), 1, None);
+        }
+        assert_eq!(w.purge_node(1, 11), 1);
+        assert!(!w.sessions.contains_key(&old));
+        assert!(w.sessions.contains_key(&current));
+        assert!(w.sessions.contains_key(&other_node));
+        assert_eq!(w.keys[&(0, Blob::from_slice(b"k"))].watchers, 2);
+    }
 }

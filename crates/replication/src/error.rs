@@ -1,9 +1,12 @@
 //! Errors of the replication layer.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use keyspace::codec::CodecError;
 use storage::{SnapshotError, WalError};
+
+use crate::types::NodeId;
 
 /// Why the node could not start or keep going.
 #[derive(Debug, thiserror::Error)]
@@ -29,15 +32,46 @@ pub enum ReplicationError {
     Raft(String),
 }
 
-/// Why a write was not applied (or its outcome is unknown).
-#[derive(Debug, Clone, thiserror::Error)]
-pub enum WriteError {
-    /// This node cannot accept writes (not the leader, or shutting down);
-    /// nothing was applied.
-    #[error("TRYAGAIN this node is not accepting writes right now ({0})")]
-    Unavailable(String),
-    /// The node stopped (fail-stop after an I/O error) while the write was
-    /// in flight: it may or may not have been applied.
-    #[error("UNKNOWN the outcome of the write is unknown: {0}")]
-    Unknown(String),
+/// Why an engine did not do what was asked, typed so the server can act
+/// on it (forward to the leader, retry, report); the server maps it to a
+/// RESP error in one place.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EngineError {
+    /// This node cannot accept writes or serve linearizable reads because
+    /// another node leads (or none is known yet); nothing was applied.
+    #[error("this node is not the leader{}", leader_hint(.leader))]
+    NotLeader { leader: Option<Leader> },
+    /// The node is stopping, or stopped after a fatal failure, and did not
+    /// accept the request: it certainly was not applied.
+    #[error("the node is not accepting writes: {0}")]
+    Stopped(Arc<str>),
+    /// The node failed while the write was in flight: it may or may not
+    /// have been applied (invariant 2: never a false "not done").
+    #[error("the outcome of the write is unknown: {0}")]
+    Unknown(Arc<str>),
+    /// The engine cannot do this (e.g. switch a memory-only node to a log).
+    #[error("{0}")]
+    Unsupported(Arc<str>),
+    /// A snapshot could not be written; writes go on.
+    #[error("snapshot failed: {0}")]
+    Snapshot(Arc<str>),
+}
+
+/// Where the leader is, for forwarding and redirects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Leader {
+    pub id: NodeId,
+    /// Its client address (`host:port`), if known.
+    pub addr: Option<String>,
+}
+
+fn leader_hint(leader: &Option<Leader>) -> String {
+    match leader {
+        Some(Leader {
+            id,
+            addr: Some(addr),
+        }) => format!(" (the leader is node {id} at {addr})"),
+        Some(Leader { id, addr: None }) => format!(" (the leader is node {id})"),
+        None => " (no leader is known yet)".to_string(),
+    }
 }

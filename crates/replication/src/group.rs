@@ -2,27 +2,25 @@
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use keyspace::Keyspace;
-use openraft::error::{ClientWriteError, RaftError};
-use openraft::raft::ClientWriteResponse;
 use openraft::{ServerState, SnapshotPolicy};
 use parking_lot::RwLock;
 use storage::{Durability, GroupCommit, LogStats, Vfs, Wal, WalOptions, SNAPSHOT_DIR, WAL_DIR};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::{oneshot, watch};
 
 use crate::apply::Observer;
-use crate::error::{ReplicationError, WriteError};
+use crate::engine::{wall_ms, BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle};
+use crate::error::{EngineError, ReplicationError};
 use crate::log_store::LogStore;
 use crate::network::NoPeers;
+use crate::proposer::{answer_all, Pending, Proposer};
 use crate::snapshot::Snapshots;
 use crate::state_machine::StateMachine;
-use crate::types::{
-    BatchResponse, ClientBatch, Node, NodeId, Raft, Request, StoredMembership, TypeConfig,
-};
+use crate::types::{ClientBatch, Node, NodeId, Raft, StoredMembership};
 
 /// The id of the only node of a single-node group.
 const SINGLE_NODE: NodeId = 1;
@@ -59,35 +57,20 @@ pub struct GroupStats {
     pub entries_since_snapshot: u64,
 }
 
-/// Most ops gathered into one log entry.
-const MAX_OPS_PER_ENTRY: usize = 8192;
-
-/// With durability `fsync`, how long the proposer waits for the clients it
-/// just answered to send their next writes, so they share the next fsync
-/// (a commit delay, like PostgreSQL's `commit_delay`). Measured with 50
-/// clients at pipeline 1: entries of ~50 writes instead of ~20, 10-20 %
-/// more writes per second and less CPU per write; a lone client never
-/// waits.
-const GATHER_WAIT: Duration = Duration::from_micros(500);
-
-/// Where the response of a client batch goes.
-type Reply = oneshot::Sender<Result<BatchResponse, WriteError>>;
-
-/// A client batch waiting to be proposed, and where its response goes.
-struct Pending {
-    batch: ClientBatch,
-    reply: Reply,
-}
-
 /// A Raft group this node is a member of (today: a group of one).
 pub struct Group {
     raft: Raft,
-    proposals: mpsc::UnboundedSender<Pending>,
+    proposals: crossbeam_channel::Sender<Pending>,
     keyspace: Arc<RwLock<Keyspace>>,
+    clock: Arc<LeaderClock>,
     snapshots: Arc<Snapshots>,
     wal: Arc<GroupCommit>,
     last_snapshot_unix: Arc<AtomicU64>,
-    monitor: tokio::task::AbortHandle,
+    /// The cause, once the group failed fatally.
+    failure: watch::Sender<Option<Arc<str>>>,
+    /// Raised by [`Engine::shutdown`]: the core stopping is then no failure.
+    stopping: Arc<AtomicBool>,
+    tasks: Vec<tokio::task::AbortHandle>,
 }
 
 impl Group {
@@ -150,54 +133,54 @@ impl Group {
         );
         let raft = start_raft(&config, LogStore::new(wal.clone()), state_machine).await?;
         let last_snapshot_unix = Arc::new(AtomicU64::new(unix_secs()));
-        let monitor = tokio::spawn(snapshot_by_size(
-            raft.clone(),
-            wal.clone(),
-            last_snapshot_unix.clone(),
-            config.snapshot_bytes,
-        ))
-        .abort_handle();
-        let (proposals, queue) = mpsc::unbounded_channel();
-        tokio::spawn(propose(raft.clone(), wal.clone(), queue));
+        let (failure, failure_seen) = watch::channel(None);
+        let stopping = Arc::new(AtomicBool::new(false));
+        let tasks = vec![
+            tokio::spawn(snapshot_by_size(
+                raft.clone(),
+                wal.clone(),
+                last_snapshot_unix.clone(),
+                config.snapshot_bytes,
+            ))
+            .abort_handle(),
+            tokio::spawn(watch_health(
+                raft.metrics(),
+                failure.clone(),
+                stopping.clone(),
+            ))
+            .abort_handle(),
+        ];
+        let clock = Arc::new(LeaderClock::new());
+        let proposals = Proposer {
+            raft: raft.clone(),
+            wal: wal.clone(),
+            clock: clock.clone(),
+            failure: failure_seen,
+            runtime: tokio::runtime::Handle::current(),
+        }
+        .spawn()
+        .map_err(|e| ReplicationError::Raft(format!("cannot start the proposer: {e}")))?;
         Ok(Group {
             raft,
             proposals,
             keyspace,
+            clock,
             snapshots,
             wal,
             last_snapshot_unix,
-            monitor,
+            failure,
+            stopping,
+            tasks,
         })
     }
 
-    /// The keyspace (reads take its read lock).
-    pub fn keyspace(&self) -> &Arc<RwLock<Keyspace>> {
-        &self.keyspace
-    }
-
-    /// Proposes a client batch and returns its response once it is
-    /// committed (durable per the durability mode) and applied.
-    ///
-    /// Batches are gathered while the previous log entry is being made
-    /// durable and proposed together as the next entry, so concurrent
-    /// clients share one append and one fsync.
-    pub async fn write(&self, batch: ClientBatch) -> Result<BatchResponse, WriteError> {
-        let (reply, response) = oneshot::channel();
-        self.proposals
-            .send(Pending { batch, reply })
-            .map_err(|_| WriteError::Unavailable("the group is shutting down".into()))?;
-        response
-            .await
-            .unwrap_or_else(|_| Err(WriteError::Unknown("the group stopped".into())))
-    }
-
-    /// Switches between `Fsync` and `Os` durability while running.
-    pub fn set_durability(&self, durability: Durability) -> Result<(), ReplicationError> {
-        Ok(self.wal.set_durability(durability)?)
+    /// The cause of the group's fatal failure, if it failed.
+    fn failure(&self) -> Option<Arc<str>> {
+        self.failure.borrow().clone()
     }
 
     /// Takes a snapshot now and waits until it is written.
-    pub async fn snapshot(&self) -> Result<(), ReplicationError> {
+    async fn snapshot_now(&self) -> Result<(), ReplicationError> {
         let applied = self.raft.metrics().borrow().last_applied;
         self.raft
             .trigger()
@@ -217,35 +200,11 @@ impl Group {
         Ok(())
     }
 
-    /// Starts a snapshot in the background.
-    pub async fn snapshot_in_background(&self) -> Result<(), ReplicationError> {
-        self.raft
-            .trigger()
-            .snapshot()
-            .await
-            .map_err(|e| ReplicationError::Raft(e.to_string()))
-    }
-
-    /// Figures for INFO persistence.
-    pub fn stats(&self) -> GroupStats {
-        let metrics = self.raft.metrics().borrow().clone();
-        let last_applied = metrics.last_applied.map(|l| l.index);
-        let snapshot_index = metrics.snapshot.map(|l| l.index);
-        GroupStats {
-            log: self.wal.stats(),
-            last_applied,
-            snapshot_index,
-            snapshot_bytes: self.snapshots.current_bytes(),
-            last_snapshot_unix: self.last_snapshot_unix.load(Ordering::Relaxed),
-            entries_since_snapshot: last_applied
-                .unwrap_or(0)
-                .saturating_sub(snapshot_index.unwrap_or(0)),
+    async fn stop(&self) -> Result<(), ReplicationError> {
+        self.stopping.store(true, Ordering::Relaxed);
+        for task in &self.tasks {
+            task.abort();
         }
-    }
-
-    /// Stops the group: no more writes; everything acknowledged is durable.
-    pub async fn shutdown(&self) -> Result<(), ReplicationError> {
-        self.monitor.abort();
         self.raft
             .shutdown()
             .await
@@ -255,111 +214,134 @@ impl Group {
     }
 }
 
-/// Proposes gathered client batches as log entries, stamped by the leader
-/// with its clock and a seed.
-///
-/// To ensure concurrent clients share one append and one fsync, one entry
-/// is in flight at a time: every batch that arrives meanwhile goes into the
-/// next one. (openraft 0.9 appends one entry at a time anyway; measured,
-/// fewer and larger entries beat overlapping a second, smaller one.) With
-/// durability `fsync` the next entry also waits up to [`GATHER_WAIT`] for
-/// as many batches as there were writers around the last one.
-async fn propose(raft: Raft, wal: Arc<GroupCommit>, mut queue: mpsc::UnboundedReceiver<Pending>) {
-    // Batches answered with the last entry plus those queued meanwhile: the
-    // clients expected to write again soon.
-    let mut writers = 1;
-    while let Some(first) = queue.recv().await {
-        let mut entry = Gathered::new(first);
-        entry.take_queued(&mut queue);
-        if wal.durability() == Durability::Fsync {
-            entry.wait_for(writers, &mut queue).await;
+impl Engine for Group {
+    fn keyspace(&self) -> &Arc<RwLock<Keyspace>> {
+        &self.keyspace
+    }
+
+    fn clock(&self) -> &LeaderClock {
+        &self.clock
+    }
+
+    /// Batches are gathered while the previous log entry is being made
+    /// durable and proposed together as the next entry, so concurrent
+    /// clients share one append and one fsync (see [`crate::proposer`]).
+    fn write(&self, batch: ClientBatch) -> WriteHandle {
+        if let Some(cause) = self.failure() {
+            return WriteHandle::ready(Err(EngineError::Stopped(cause)));
         }
-        let (batches, replies): (Vec<_>, Vec<_>) = entry
-            .pending
-            .into_iter()
-            .map(|p| (p.batch, p.reply))
-            .unzip();
-        let request = Request {
-            now_ms: unix_millis(),
-            seed: rand::random(),
-            batches,
-        };
-        let answered = replies.len();
-        answer(raft.client_write(request).await, replies);
-        writers = answered + queue.len();
+        if self.stopping.load(Ordering::Relaxed) {
+            return WriteHandle::ready(Err(EngineError::Stopped("shutting down".into())));
+        }
+        let (reply, response) = oneshot::channel();
+        if let Err(unsent) = self.proposals.send(Pending { batch, reply }) {
+            answer_all(
+                vec![unsent.into_inner().reply],
+                EngineError::Stopped("the proposer stopped".into()),
+            );
+        }
+        WriteHandle::proposed(response)
+    }
+
+    /// A group of one leads for as long as it runs: every acknowledged
+    /// write is applied locally, so reads need no round trip.
+    fn read_gate(&self, _: Consistency) -> ReadGate<'_> {
+        match self.failure() {
+            Some(cause) => ReadGate::Closed(EngineError::Stopped(cause)),
+            None => ReadGate::Open,
+        }
+    }
+
+    fn is_leader(&self) -> bool {
+        self.failure().is_none() && self.raft.metrics().borrow().state == ServerState::Leader
+    }
+
+    fn durability(&self) -> Durability {
+        self.wal.durability()
+    }
+
+    fn set_durability(&self, durability: Durability) -> Result<(), EngineError> {
+        self.wal
+            .set_durability(durability)
+            .map_err(|e| EngineError::Unsupported(e.to_string().into()))
+    }
+
+    fn snapshot(&self) -> BoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move {
+            self.snapshot_now()
+                .await
+                .map_err(|e| EngineError::Snapshot(e.to_string().into()))
+        })
+    }
+
+    fn snapshot_in_background(&self) -> BoxFuture<'_, Result<(), EngineError>> {
+        Box::pin(async move {
+            self.raft
+                .trigger()
+                .snapshot()
+                .await
+                .map_err(|e| EngineError::Snapshot(e.to_string().into()))
+        })
+    }
+
+    fn log_stats(&self) -> Option<GroupStats> {
+        let metrics = self.raft.metrics().borrow().clone();
+        let last_applied = metrics.last_applied.map(|l| l.index);
+        let snapshot_index = metrics.snapshot.map(|l| l.index);
+        Some(GroupStats {
+            log: self.wal.stats(),
+            last_applied,
+            snapshot_index,
+            snapshot_bytes: self.snapshots.current_bytes(),
+            last_snapshot_unix: self.last_snapshot_unix.load(Ordering::Relaxed),
+            entries_since_snapshot: last_applied
+                .unwrap_or(0)
+                .saturating_sub(snapshot_index.unwrap_or(0)),
+        })
+    }
+
+    fn last_save_unix(&self) -> u64 {
+        self.last_snapshot_unix.load(Ordering::Relaxed)
+    }
+
+    fn failed(&self) -> BoxFuture<'static, Arc<str>> {
+        let mut failure = self.failure.subscribe();
+        Box::pin(async move {
+            let cause = match failure.wait_for(Option::is_some).await {
+                Ok(cause) => cause.clone(),
+                // The group was dropped: it never failed.
+                Err(_) => None,
+            };
+            match cause {
+                Some(cause) => cause,
+                None => std::future::pending().await,
+            }
+        })
+    }
+
+    fn shutdown(&self) -> BoxFuture<'_, Result<(), ReplicationError>> {
+        Box::pin(self.stop())
     }
 }
 
-/// Client batches gathered for the next log entry.
-struct Gathered {
-    pending: Vec<Pending>,
-    ops: usize,
-}
-
-impl Gathered {
-    fn new(first: Pending) -> Gathered {
-        Gathered {
-            ops: first.batch.ops.len(),
-            pending: vec![first],
-        }
-    }
-
-    fn is_full(&self) -> bool {
-        self.ops >= MAX_OPS_PER_ENTRY
-    }
-
-    /// Takes the batches already queued, up to [`MAX_OPS_PER_ENTRY`] ops.
-    fn take_queued(&mut self, queue: &mut mpsc::UnboundedReceiver<Pending>) {
-        while !self.is_full() {
-            let Ok(next) = queue.try_recv() else { break };
-            self.ops += next.batch.ops.len();
-            self.pending.push(next);
-        }
-    }
-
-    /// Waits up to [`GATHER_WAIT`] until `batches` batches are gathered.
-    /// It yields to the runtime rather than arm a timer (tokio's timers
-    /// tick in milliseconds): the connection tasks that deliver the
-    /// batches run in between.
-    async fn wait_for(&mut self, batches: usize, queue: &mut mpsc::UnboundedReceiver<Pending>) {
-        let deadline = Instant::now() + GATHER_WAIT;
-        while self.pending.len() < batches && !self.is_full() && Instant::now() < deadline {
-            tokio::task::yield_now().await;
-            self.take_queued(queue);
-        }
-    }
-}
-
-/// Hands each client batch its own response (or the entry's error).
-fn answer(
-    outcome: Result<
-        ClientWriteResponse<TypeConfig>,
-        RaftError<NodeId, ClientWriteError<NodeId, Node>>,
-    >,
-    replies: Vec<Reply>,
+/// Watches the Raft core: once it stops without being asked to (a storage
+/// failure, a panic), records the cause so the node fails-stop.
+async fn watch_health(
+    mut metrics: watch::Receiver<openraft::RaftMetrics<NodeId, Node>>,
+    failure: watch::Sender<Option<Arc<str>>>,
+    stopping: Arc<AtomicBool>,
 ) {
-    match outcome {
-        Ok(response) => {
-            for (reply, batch) in replies.into_iter().zip(response.data.batches) {
-                let _ = reply.send(Ok(batch));
-            }
+    let cause = loop {
+        if let Err(fatal) = &metrics.borrow_and_update().running_state {
+            break fatal.to_string();
         }
-        Err(e) => {
-            let error = write_error(e);
-            for reply in replies {
-                let _ = reply.send(Err(error.clone()));
-            }
+        if metrics.changed().await.is_err() {
+            break "the Raft core exited".to_string();
         }
-    }
-}
-
-fn write_error(e: RaftError<NodeId, ClientWriteError<NodeId, Node>>) -> WriteError {
-    match e {
-        RaftError::APIError(ClientWriteError::ForwardToLeader(f)) => {
-            WriteError::Unavailable(format!("not the leader (leader: {:?})", f.leader_id))
-        }
-        RaftError::APIError(e) => WriteError::Unavailable(e.to_string()),
-        RaftError::Fatal(e) => WriteError::Unknown(e.to_string()),
+    };
+    if !stopping.load(Ordering::Relaxed) {
+        tracing::error!(cause = %cause, "the Raft group failed");
+        failure.send_replace(Some(cause.into()));
     }
 }
 
@@ -449,11 +431,5 @@ async fn snapshot_by_size(
 }
 
 fn unix_secs() -> u64 {
-    unix_millis() / 1000
-}
-
-fn unix_millis() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
+    wall_ms() / 1000
 }

@@ -18,18 +18,23 @@
 
 mod apply;
 pub mod codec;
+mod engine;
 mod error;
 mod group;
+mod local;
 mod log_store;
 mod network;
+mod proposer;
 pub mod snapshot;
 mod state_machine;
 mod types;
 mod verify;
 
 pub use apply::{apply_request, ApplyObserver, NoObserver, Observer};
-pub use error::{ReplicationError, WriteError};
+pub use engine::{BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle};
+pub use error::{EngineError, Leader, ReplicationError};
 pub use group::{Group, GroupConfig, GroupStats};
+pub use local::LocalEngine;
 pub use log_store::{LogReader, LogStore};
 pub use network::NoPeers;
 pub use state_machine::StateMachine;

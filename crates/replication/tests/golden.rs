@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use keyspace::{KeyTtl, Keyspace, Op, Value};
-use replication::{ClientBatch, Group, GroupConfig, NoObserver};
+use replication::{ClientBatch, Engine, Group, GroupConfig, NoObserver};
 use storage::{Durability, StdVfs};
 
 /// Far in the future, so the golden keys never expire.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 use keyspace::{Keyspace, Op};
-use replication::{apply_request, ClientBatch, Group, GroupConfig, NoObserver, Request};
+use replication::{apply_request, ClientBatch, Engine, Group, GroupConfig, NoObserver, Request};
 use resp::Frame;
 use storage::{CrashMode, CrashVfs, Durability, StdVfs, Vfs};
 use testkit::gen::{families, Gen};
@@ -126,7 +126,7 @@ fn snapshot_then_more_writes_then_restarts_are_identical() {
             .expect("write");
         }
         g.snapshot().await.expect("snapshot");
-        assert!(g.stats().snapshot_index.is_some());
+        assert!(g.log_stats().expect("a log").snapshot_index.is_some());
         for _ in 0..10 {
             g.write(request(1, &["INCR", "counter"]))
                 .await

@@ -4,6 +4,7 @@ use bytes::Bytes;
 use keyspace::{args, CmdError};
 
 use crate::connection::Connection;
+use crate::store::engine_error;
 
 impl Connection {
     pub(crate) fn shutdown(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
@@ -75,22 +76,21 @@ impl Connection {
     ) -> Result<(), CmdError> {
         match name {
             "save" => {
-                self.shared
-                    .store
-                    .save()
-                    .await
-                    .map_err(|e| CmdError::err(format!("snapshot failed: {e}")))?;
+                let engine = self.shared.store.engine();
+                engine.snapshot().await.map_err(|e| engine_error(&e))?;
                 self.out.ok();
             }
             "bgsave" => {
-                self.shared
-                    .store
-                    .background_save()
+                let engine = self.shared.store.engine();
+                engine
+                    .snapshot_in_background()
                     .await
-                    .map_err(|e| CmdError::err(format!("snapshot failed: {e}")))?;
+                    .map_err(|e| engine_error(&e))?;
                 self.out.simple("Background saving started");
             }
-            _ => self.out.int(self.shared.store.last_save() as i64),
+            _ => self
+                .out
+                .int(self.shared.store.engine().last_save_unix() as i64),
         }
         Ok(())
     }

@@ -9,6 +9,7 @@ use keyspace::{glob, CmdError};
 
 use crate::config::{Config, Durability};
 use crate::connection::Connection;
+use crate::store::storage_durability;
 
 type Getter = fn(&Config) -> String;
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
@@ -309,7 +310,8 @@ impl Connection {
         if updated.durability != self.shared.config.read().durability {
             self.shared
                 .store
-                .set_durability(updated.durability)
+                .engine()
+                .set_durability(storage_durability(updated.durability))
                 .map_err(|why| {
                     CmdError::err(format!(
                         "CONFIG SET failed (possibly related to argument 'durability') - {why}"

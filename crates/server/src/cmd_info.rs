@@ -147,7 +147,8 @@ fn memory(_: &Shared, out: &mut String) {
 
 fn persistence(shared: &Shared, out: &mut String) {
     let durability = shared.config.read().durability;
-    let stats = shared.store.stats().unwrap_or_default();
+    let engine = shared.store.engine();
+    let stats = engine.log_stats().unwrap_or_default();
     field(out, "loading", 0);
     field(out, "async_loading", 0);
     field(
@@ -156,7 +157,7 @@ fn persistence(shared: &Shared, out: &mut String) {
         stats.entries_since_snapshot,
     );
     field(out, "rdb_bgsave_in_progress", 0);
-    field(out, "rdb_last_save_time", shared.store.last_save());
+    field(out, "rdb_last_save_time", engine.last_save_unix());
     field(out, "rdb_last_bgsave_status", "ok");
     field(
         out,
@@ -250,7 +251,7 @@ fn errorstats(shared: &Shared, out: &mut String) {
 }
 
 fn keyspace(shared: &Shared, out: &mut String) {
-    shared.store.read(|ks, _| {
+    shared.store.read_local(|ks, _| {
         for i in 0..ks.databases() {
             let db = ks.db(i);
             if !db.is_empty() {

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use keyspace::{CmdError, Handler, Op};
 
 use crate::connection::{Connection, Multi, Queued};
-use crate::store::Batch;
+use crate::store::{engine_error, Batch};
 
 impl Connection {
     pub(crate) fn multi(&mut self) -> Result<(), CmdError> {
@@ -54,7 +54,7 @@ impl Connection {
             .store
             .write(batch)
             .await
-            .map_err(|e| CmdError::Other(e.to_string()))?;
+            .map_err(|e| engine_error(&e))?;
         self.session.watching = true;
         self.out.ok();
         Ok(())
@@ -117,7 +117,7 @@ impl Connection {
             .store
             .write(batch)
             .await
-            .map_err(|e| CmdError::Other(e.to_string()))?;
+            .map_err(|e| engine_error(&e))?;
         let ends = applied
             .outcomes
             .into_iter()

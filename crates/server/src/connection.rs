@@ -17,7 +17,7 @@ use tracing::Instrument;
 use crate::blocking::Waiter;
 use crate::client::{ClientInfo, Control};
 use crate::shared::Shared;
-use crate::store::Batch;
+use crate::store::{engine_error, Batch};
 
 /// Bytes read from the socket at a time.
 const READ_CHUNK: usize = 16 * 1024;
@@ -330,7 +330,7 @@ impl Connection {
             Some(Ok(reply)) => self.out.raw(&reply),
             Some(Err(e)) => {
                 self.shared.blocking.unregister(waiter.ticket);
-                self.out.error(&e.to_string());
+                self.out.error(&engine_error(&e).to_string());
             }
             None => {
                 self.shared.blocking.unregister(waiter.ticket);
@@ -381,7 +381,7 @@ impl Connection {
 
     /// This connection's WATCH session id.
     pub fn session_id(&self) -> u64 {
-        self.shared.session_base.wrapping_add(self.info.id)
+        self.shared.store.session_id(self.info.id)
     }
 }
 

@@ -5,9 +5,10 @@ use std::time::Instant;
 
 use bytes::Bytes;
 use keyspace::{table, CmdError, CommandSpec, Ctx, Flags, Handler, Op};
+use replication::Consistency;
 
 use crate::connection::{Connection, Queued, ReplyMode};
-use crate::store::Batch;
+use crate::store::{engine_error, Batch};
 
 /// Commands that run immediately even inside MULTI.
 const NOT_QUEUED: &[&str] = &["exec", "discard", "multi", "watch", "quit", "reset"];
@@ -80,7 +81,7 @@ impl Connection {
             }
             Handler::Read(_) => {
                 self.flush_writes(pending).await;
-                self.run_read(spec, &args);
+                self.run_read(spec, &args).await;
             }
             Handler::Server | Handler::Container => {
                 self.flush_writes(pending).await;
@@ -180,7 +181,7 @@ impl Connection {
             Err(e) => {
                 // Nothing was applied, or the outcome is unknown: every
                 // command of the batch says so (never a false "not done").
-                let text = e.to_string();
+                let text = engine_error(&e).to_string();
                 for spec in &specs {
                     self.shared.stats.reject(Some(spec.name), &text);
                     self.out.error(&text);
@@ -204,15 +205,22 @@ impl Connection {
         }
     }
 
-    fn run_read(&mut self, spec: &'static CommandSpec, args: &[Bytes]) {
+    async fn run_read(&mut self, spec: &'static CommandSpec, args: &[Bytes]) {
         let start = Instant::now();
         let mark = self.out.mark();
         let db = self.session.db;
         let out = &mut self.out;
-        self.shared.store.read(|ks, now| {
-            let mut ctx = Ctx::new(db, now, rand::random());
-            ks.read(spec, &mut ctx, args, out);
-        });
+        let read = self
+            .shared
+            .store
+            .read(Consistency::Linearizable, |ks, now| {
+                let mut ctx = Ctx::new(db, now, rand::random());
+                ks.read(spec, &mut ctx, args, out);
+            })
+            .await;
+        if let Err(e) = read {
+            self.out.error(&engine_error(&e).to_string());
+        }
         self.record(spec, args, start, mark);
     }
 

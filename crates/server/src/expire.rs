@@ -27,6 +27,10 @@ pub async fn active_expiry(shared: Arc<Shared>) {
             _ = tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))) => {}
             _ = shutdown.changed() => return,
         }
+        // Only the leader proposes deletions (invariant 3).
+        if !shared.store.engine().is_leader() {
+            continue;
+        }
         let ops = candidates(&shared);
         if ops.is_empty() {
             continue;
@@ -54,7 +58,7 @@ pub async fn active_expiry(shared: Arc<Shared>) {
 }
 
 fn candidates(shared: &Shared) -> Vec<Op> {
-    shared.store.read(|ks, now| {
+    shared.store.read_local(|ks, now| {
         ks.active_expire_candidates(now, KEYS_PER_TICK)
             .into_iter()
             .map(|(db, keys)| Op::Expire { db, keys })

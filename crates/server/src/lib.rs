@@ -34,8 +34,21 @@ use std::sync::Arc;
 
 pub use config::{Config, ConfigError, Durability};
 pub use listener::ServerError;
+pub use replication::{Engine, EngineError};
 
 use shared::Shared;
+use storage::Vfs;
+
+/// Why a server stopped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Stop {
+    /// SHUTDOWN, a signal, or [`ServerHandle::trigger_shutdown`].
+    Requested,
+    /// Fail-stop after a fatal storage or consensus failure (invariant 6):
+    /// the cause. Nothing more was written; the data directory is
+    /// consistent for a restart.
+    Failed(String),
+}
 
 /// A running server.
 pub struct ServerHandle {
@@ -63,15 +76,21 @@ impl ServerHandle {
         self.shared.store.shutdown().await;
     }
 
-    /// Resolves once shutdown was requested (SHUTDOWN from a client, or
-    /// [`ServerHandle::trigger_shutdown`]); then call
-    /// [`ServerHandle::shutdown`] to wait for the tasks.
-    pub async fn stopped(&self) {
+    /// Resolves once the server must stop: shutdown was requested
+    /// (SHUTDOWN from a client, or [`ServerHandle::trigger_shutdown`]), or
+    /// the engine failed fatally ([`Stop::Failed`]: the process should exit
+    /// with an error). Then call [`ServerHandle::shutdown`] to wait for the
+    /// tasks.
+    pub async fn stopped(&self) -> Stop {
         let mut signal = self.shared.shutdown_signal();
         while !*signal.borrow_and_update() {
             if signal.changed().await.is_err() {
-                return;
+                break;
             }
+        }
+        match self.shared.failure() {
+            Some(cause) => Stop::Failed(cause),
+            None => Stop::Requested,
         }
     }
 
@@ -83,9 +102,15 @@ impl ServerHandle {
 
 /// Starts a server for `config` and returns once it is listening.
 pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
+    start_on(config, storage::StdVfs::shared()).await
+}
+
+/// Starts a server whose data directory lives on `vfs` (tests inject
+/// failures and crashes through it).
+pub async fn start_on(config: Config, vfs: Arc<dyn Vfs>) -> Result<ServerHandle, ServerError> {
     config.validate()?;
     let blocking = Arc::new(blocking::Blocking::default());
-    let store = store::Store::open(&config, blocking.clone()).await?;
+    let store = store::Store::open(&config, vfs, blocking.clone()).await?;
     let shared = Shared::new(config.clone(), store, blocking);
     let (listeners, addrs) = listener::bind(&config).await?;
     // With port 0 the configuration reports the port actually bound.
@@ -95,6 +120,7 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
         tasks.spawn(listener::accept_loop(shared.clone(), l));
     }
     tasks.spawn(expire::active_expiry(shared.clone()));
+    tasks.spawn(fail_stop(shared.clone()));
     for addr in &addrs {
         tracing::info!(%addr, "keel is ready to accept connections");
     }
@@ -103,4 +129,18 @@ pub async fn start(config: Config) -> Result<ServerHandle, ServerError> {
         addrs,
         tasks,
     })
+}
+
+/// Fail-stop: once the engine fails fatally, the node stops serving
+/// (reads included, so a supervisor notices) and reports the cause.
+async fn fail_stop(shared: Arc<Shared>) {
+    let failed = shared.store.engine().failed();
+    let mut shutdown = shared.shutdown_signal();
+    tokio::select! {
+        cause = failed => {
+            tracing::error!(cause = %cause, "fatal failure: stopping");
+            shared.fail(cause.to_string());
+        }
+        _ = shutdown.wait_for(|stopping| *stopping) => {}
+    }
 }

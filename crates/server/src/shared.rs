@@ -26,10 +26,9 @@ pub struct Shared {
     pub pause: Pause,
     /// Random 40-hex-digit id of this server run (INFO run_id).
     pub run_id: String,
-    /// Base of WATCH session ids, random per run so sessions of a previous
-    /// run found in the log never collide with new ones.
-    pub session_base: u64,
     shutdown: watch::Sender<bool>,
+    /// The cause of a fail-stop, if the engine failed.
+    failure: Mutex<Option<String>>,
 }
 
 impl Shared {
@@ -48,8 +47,8 @@ impl Shared {
             run_id: (0..40)
                 .map(|_| char::from(b"0123456789abcdef"[rand::random_range(0..16)]))
                 .collect(),
-            session_base: rand::random::<u64>() & !0xFFFF_FFFF,
             shutdown,
+            failure: Mutex::new(None),
         })
     }
 
@@ -65,6 +64,17 @@ impl Shared {
         for client in self.clients.all() {
             client.kill();
         }
+    }
+
+    /// Fail-stop: records the cause and begins shutdown.
+    pub fn fail(&self, cause: String) {
+        self.failure.lock().get_or_insert(cause);
+        self.begin_shutdown();
+    }
+
+    /// The cause of a fail-stop, if the server failed.
+    pub fn failure(&self) -> Option<String> {
+        self.failure.lock().clone()
     }
 
     /// True once shutdown began.

@@ -1,34 +1,30 @@
-//! The keyspace and its write path.
+//! The keyspace and its write path, as the server's connections use them.
 //!
-//! Reads run on a shared reference under the keyspace's read lock. Writes
-//! are batches of [`Op`]s, one per run of consecutive write commands of a
-//! connection, then:
+//! The store owns this node's [`Engine`]: a Raft group with a write-ahead
+//! log (`durability = fsync` or `os`), or a [`LocalEngine`] applying
+//! batches directly (`durability = memory` on a single node). Writes are
+//! batches of [`Op`]s, one per run of consecutive write commands of a
+//! connection; reads run on the engine's keyspace under its read lock once
+//! the engine's read gate is open.
 //!
-//! * with `durability = fsync` or `os`, proposed to the Raft group, which
-//!   gathers the batches of many connections into one log entry: the reply
-//!   is sent only once the entry is durable per the mode and applied
-//!   (invariant 2);
-//! * with `durability = memory`, applied directly: a single node in cache
-//!   mode has nothing to replicate or persist, so no log is kept.
-//!
-//! Both paths apply with [`replication::apply_request`], and both tell the
-//! [`Hooks`] observer about every applied request while the keyspace is
-//! still locked: a batch whose last command blocks registers its client
-//! before the next batch is applied, and keys made ready wake waiters —
-//! wake-ups come from applied writes, not from the connection that wrote.
+//! Both engines tell the [`Hooks`] observer about every applied request
+//! while the keyspace is still locked: a batch whose last command blocks
+//! registers its client before the next batch is applied, and keys made
+//! ready wake waiters — wake-ups come from applied writes, not from the
+//! connection that wrote.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use keyspace::{Blob, Keyspace, Op};
-use parking_lot::{Mutex, RwLock};
+use keyspace::{Blob, Keyspace, Op, SessionId};
+use parking_lot::Mutex;
 use replication::{
-    apply_request, ApplyObserver, BatchResponse, ClientBatch, Group, GroupConfig, GroupStats,
-    ReplicationError, Request, WriteError,
+    ApplyObserver, BatchResponse, ClientBatch, Consistency, Engine, EngineError, Group,
+    GroupConfig, LocalEngine, ReadGate, ReplicationError,
 };
+use storage::Vfs;
 
 use crate::blocking::{Blocking, Waiter};
-use crate::clock;
 use crate::config::{Config, Durability};
 
 /// This node's id in its group (a group of one).
@@ -46,45 +42,81 @@ pub struct Batch {
 
 /// The state machine and its write path.
 pub struct Store {
-    keyspace: Arc<RwLock<Keyspace>>,
+    engine: Box<dyn Engine>,
     hooks: Arc<Hooks>,
-    group: Option<Group>,
-    /// Unix seconds the store opened (LASTSAVE in memory mode).
-    opened_unix: u64,
+    /// This process's incarnation: WATCH sessions of earlier ones are
+    /// purged at start-up.
+    incarnation: u16,
 }
 
 impl Store {
     /// Opens the store: recovers from the data directory and starts the
-    /// Raft group, unless durability is `memory`.
-    pub async fn open(config: &Config, blocking: Arc<Blocking>) -> Result<Store, ReplicationError> {
+    /// Raft group, unless durability is `memory`; then drops the WATCH
+    /// sessions an earlier run of this node left in the replicated state.
+    pub async fn open(
+        config: &Config,
+        vfs: Arc<dyn Vfs>,
+        blocking: Arc<Blocking>,
+    ) -> Result<Store, ReplicationError> {
         let hooks = Arc::new(Hooks {
             blocking,
             waiters: Mutex::new(HashMap::new()),
         });
-        let (keyspace, group) = match config.durability {
-            Durability::Memory => (Arc::new(RwLock::new(Keyspace::new(config.databases))), None),
+        let engine: Box<dyn Engine> = match config.durability {
+            Durability::Memory => Box::new(LocalEngine::new(config.databases, hooks.clone())),
             Durability::Fsync | Durability::Os => {
-                let group = Group::open(group_config(config), hooks.clone()).await?;
-                (group.keyspace().clone(), Some(group))
+                Box::new(Group::open(group_config(config, vfs), hooks.clone()).await?)
             }
         };
-        Ok(Store {
-            keyspace,
+        let store = Store {
+            engine,
             hooks,
-            group,
-            opened_unix: clock::now_ms() / 1000,
-        })
+            incarnation: rand::random(),
+        };
+        store.purge_earlier_sessions().await?;
+        Ok(store)
     }
 
-    /// Runs `f` on the keyspace with the clock reads must use.
-    pub fn read<R>(&self, f: impl FnOnce(&Keyspace, u64) -> R) -> R {
-        let ks = self.keyspace.read();
-        let now = ks.read_clock(clock::now_ms());
+    /// The engine, for administration (persistence, statistics).
+    pub fn engine(&self) -> &dyn Engine {
+        self.engine.as_ref()
+    }
+
+    /// The WATCH session id of client `client` of this process.
+    pub fn session_id(&self, client: u64) -> u64 {
+        SessionId {
+            node: NODE_ID as u16,
+            incarnation: self.incarnation,
+            client: client as u32,
+        }
+        .to_u64()
+    }
+
+    /// Runs a client's read `f` on the keyspace, with the clock reads must
+    /// use, once the engine allows a read with `consistency`.
+    pub async fn read<R>(
+        &self,
+        consistency: Consistency,
+        f: impl FnOnce(&Keyspace, u64) -> R,
+    ) -> Result<R, EngineError> {
+        match self.engine.read_gate(consistency) {
+            ReadGate::Open => {}
+            ReadGate::Wait(ready) => ready.await?,
+            ReadGate::Closed(error) => return Err(error),
+        }
+        Ok(self.read_local(f))
+    }
+
+    /// Runs `f` on this node's keyspace as it is, without the read gate:
+    /// for introspection (INFO) and the leader's own background tasks.
+    pub fn read_local<R>(&self, f: impl FnOnce(&Keyspace, u64) -> R) -> R {
+        let ks = self.engine.keyspace().read();
+        let now = ks.read_clock(self.engine.clock().now_ms());
         f(&ks, now)
     }
 
     /// Applies a batch as one entry and returns its replies.
-    pub async fn write(&self, batch: Batch) -> Result<BatchResponse, WriteError> {
+    pub async fn write(&self, batch: Batch) -> Result<BatchResponse, EngineError> {
         let origin = batch.waiter.as_ref().map(|w| (NODE_ID, w.ticket));
         let client_batch = ClientBatch {
             resp3: batch.resp3,
@@ -94,86 +126,42 @@ impl Store {
         if let Some(waiter) = batch.waiter {
             self.hooks.waiters.lock().insert(waiter.ticket, waiter);
         }
-        let response = match &self.group {
-            Some(group) => group.write(client_batch).await,
-            None => Ok(self.apply_directly(client_batch)),
-        };
+        let response = self.engine.write(client_batch).await;
         if let Some((_, ticket)) = origin {
             self.hooks.waiters.lock().remove(&ticket);
         }
         response
     }
 
-    /// Memory mode: applies one batch as its own request, stamped like the
-    /// leader stamps log entries.
-    fn apply_directly(&self, batch: ClientBatch) -> BatchResponse {
-        let request = Request {
-            now_ms: clock::now_ms(),
-            seed: rand::random(),
-            batches: vec![batch],
+    /// Logs the purge of this node's earlier WATCH sessions: their
+    /// connections died with the process that held them.
+    async fn purge_earlier_sessions(&self) -> Result<(), ReplicationError> {
+        let batch = Batch {
+            ops: vec![Op::PurgeSessions {
+                node: NODE_ID as u16,
+                keep_incarnation: self.incarnation,
+            }],
+            resp3: false,
+            waiter: None,
         };
-        let mut ks = self.keyspace.write();
-        let response = apply_request(&mut ks, &request, self.hooks.as_ref());
-        response.batches.into_iter().next().unwrap_or_default()
-    }
-
-    /// Applies a durability change from CONFIG SET. The log's mode can
-    /// switch between `fsync` and `os`; `memory` (no log at all) cannot be
-    /// switched on or off while running.
-    pub fn set_durability(&self, durability: Durability) -> Result<(), String> {
-        let fixed = "durability memory cannot be switched on or off while running; restart with the new setting";
-        match (&self.group, durability) {
-            (None, Durability::Memory) => Ok(()),
-            (Some(group), Durability::Fsync | Durability::Os) => group
-                .set_durability(storage_durability(durability))
-                .map_err(|e| e.to_string()),
-            _ => Err(fixed.to_string()),
-        }
-    }
-
-    /// SAVE: a snapshot now (nothing to do in memory mode).
-    pub async fn save(&self) -> Result<(), ReplicationError> {
-        match &self.group {
-            Some(group) => group.snapshot().await,
-            None => Ok(()),
-        }
-    }
-
-    /// BGSAVE: a snapshot in the background.
-    pub async fn background_save(&self) -> Result<(), ReplicationError> {
-        match &self.group {
-            Some(group) => group.snapshot_in_background().await,
-            None => Ok(()),
-        }
-    }
-
-    /// Log and snapshot figures (None in memory mode).
-    pub fn stats(&self) -> Option<GroupStats> {
-        self.group.as_ref().map(Group::stats)
-    }
-
-    /// Unix seconds of the last snapshot (LASTSAVE).
-    pub fn last_save(&self) -> u64 {
-        match &self.group {
-            Some(group) => group.stats().last_snapshot_unix,
-            None => self.opened_unix,
-        }
+        self.write(batch)
+            .await
+            .map(drop)
+            .map_err(|e| ReplicationError::Raft(format!("cannot purge old WATCH sessions: {e}")))
     }
 
     /// Stops the write path; acknowledged writes are durable.
     pub async fn shutdown(&self) {
-        if let Some(group) = &self.group {
-            if let Err(e) = group.shutdown().await {
-                tracing::error!(error = %e, "error while stopping the log");
-            }
+        if let Err(e) = self.engine.shutdown().await {
+            tracing::error!(error = %e, "error while stopping the log");
         }
     }
 }
 
-fn group_config(config: &Config) -> GroupConfig {
+fn group_config(config: &Config, vfs: Arc<dyn Vfs>) -> GroupConfig {
     GroupConfig {
         dir: config.dir.clone(),
-        vfs: storage::StdVfs::shared(),
+        vfs,
         durability: storage_durability(config.durability),
         segment_size: config.log_segment_bytes,
         databases: config.databases,
@@ -182,7 +170,8 @@ fn group_config(config: &Config) -> GroupConfig {
     }
 }
 
-fn storage_durability(durability: Durability) -> storage::Durability {
+/// The log's durability for a configured one.
+pub fn storage_durability(durability: Durability) -> storage::Durability {
     match durability {
         Durability::Fsync => storage::Durability::Fsync,
         Durability::Os => storage::Durability::Os,
@@ -212,4 +201,19 @@ impl ApplyObserver for Hooks {
             self.blocking.signal(&ready);
         }
     }
+}
+
+/// The RESP error for an engine error: the one place engine errors become
+/// replies.
+///
+/// `TRYAGAIN` says the request certainly did not run (retry, here or on
+/// the leader); `UNKNOWN` that a write may or may not have been applied
+/// (invariant 2: never a false "not done").
+pub fn engine_error(error: &EngineError) -> keyspace::CmdError {
+    let code = match error {
+        EngineError::NotLeader { .. } | EngineError::Stopped(_) => "TRYAGAIN",
+        EngineError::Unknown(_) => "UNKNOWN",
+        EngineError::Unsupported(_) | EngineError::Snapshot(_) => "ERR",
+    };
+    keyspace::CmdError::Other(format!("{code} {error}"))
 }
