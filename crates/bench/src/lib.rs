@@ -4,7 +4,7 @@
 //! `--compare`, `redis-server` on ephemeral loopback ports with matching
 //! durability settings, and drives both with the same load in the same
 //! run, round after round, so their ratio is meaningful even on a noisy
-//! machine (DESIGN.md §4: never an absolute figure alone).
+//! machine (docs/design/architecture.md §4: never an absolute figure alone).
 //!
 //! * [`loadgen`] and [`pubsub`] are the load generator: a small pipelined
 //!   RESP client ([`client`]) on a current-thread tokio runtime, so it uses

@@ -107,6 +107,12 @@ impl Keyspace {
         self.watches.sessions()
     }
 
+    /// The incarnations of `node` that have WATCH sessions (see
+    /// [`crate::SessionId`]).
+    pub fn session_incarnations(&self, node: u16) -> Vec<u16> {
+        self.watches.incarnations_of(node)
+    }
+
     /// Enables or disables reporting of keys that became ready for blocked
     /// clients ([`Keyspace::take_ready`]).
     pub fn set_ready_tracking(&mut self, on: bool) {

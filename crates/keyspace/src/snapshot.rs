@@ -1,5 +1,5 @@
 //! Point-in-time snapshots of the keyspace that neither stop the world nor
-//! copy the dataset (DESIGN.md invariant 7).
+//! copy the dataset (invariant 7, docs/design/architecture.md).
 //!
 //! # Use
 //!

@@ -120,6 +120,9 @@ pub(crate) fn decode_one(bytes: &[u8]) -> Frame {
     frame
 }
 
+/// The real clock, for differential tests that compare with a live Redis
+/// (test code only: the state machine never reads it).
+#[allow(clippy::disallowed_methods)]
 pub(crate) fn wall_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)

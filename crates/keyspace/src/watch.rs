@@ -152,6 +152,20 @@ impl Watches {
         dead.len()
     }
 
+    /// The incarnations of `node` that have sessions.
+    pub fn incarnations_of(&self, node: u16) -> Vec<u16> {
+        let mut found: Vec<u16> = self
+            .sessions
+            .keys()
+            .map(|id| SessionId::from_u64(*id))
+            .filter(|id| id.node == node)
+            .map(|id| id.incarnation)
+            .collect();
+        found.sort_unstable();
+        found.dedup();
+        found
+    }
+
     /// Number of sessions with watches.
     pub fn sessions(&self) -> usize {
         self.sessions.len()

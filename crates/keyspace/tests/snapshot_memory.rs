@@ -1,6 +1,6 @@
 //! Heap use of a running snapshot, measured with a counting allocator: it is
 //! bounded by the chunk size and by what changes during the snapshot, never
-//! by the size of the dataset (DESIGN.md invariant 7).
+//! by the size of the dataset (invariant 7, docs/design/architecture.md).
 //!
 //! One test only: the allocator counts the whole process.
 

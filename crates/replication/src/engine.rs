@@ -31,6 +31,11 @@ use crate::error::{EngineError, ReplicationError};
 use crate::group::GroupStats;
 use crate::types::{BatchResponse, ClientBatch, Request};
 
+/// Why `durability = memory` cannot be switched on or off while running:
+/// a node either keeps a log or it does not.
+pub(crate) const MEMORY_IS_FIXED: &str =
+    "durability memory cannot be switched on or off while running; restart with the new setting";
+
 /// A boxed future, for the rare engine operations that wait.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 

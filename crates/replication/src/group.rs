@@ -13,7 +13,9 @@ use storage::{Durability, GroupCommit, LogStats, Vfs, Wal, WalOptions, SNAPSHOT_
 use tokio::sync::{oneshot, watch};
 
 use crate::apply::Observer;
-use crate::engine::{wall_ms, BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle};
+use crate::engine::{
+    wall_ms, BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle, MEMORY_IS_FIXED,
+};
 use crate::error::{EngineError, ReplicationError};
 use crate::log_store::LogStore;
 use crate::network::NoPeers;
@@ -261,6 +263,9 @@ impl Engine for Group {
     }
 
     fn set_durability(&self, durability: Durability) -> Result<(), EngineError> {
+        if durability == Durability::Memory || self.durability() == Durability::Memory {
+            return Err(EngineError::Unsupported(MEMORY_IS_FIXED.into()));
+        }
         self.wal
             .set_durability(durability)
             .map_err(|e| EngineError::Unsupported(e.to_string().into()))

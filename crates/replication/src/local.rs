@@ -8,7 +8,9 @@ use parking_lot::RwLock;
 use storage::Durability;
 
 use crate::apply::{apply_request, Observer};
-use crate::engine::{wall_ms, BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle};
+use crate::engine::{
+    wall_ms, BoxFuture, Consistency, Engine, LeaderClock, ReadGate, WriteHandle, MEMORY_IS_FIXED,
+};
 use crate::error::{EngineError, ReplicationError};
 use crate::group::GroupStats;
 use crate::types::{ClientBatch, Request};
@@ -70,9 +72,7 @@ impl Engine for LocalEngine {
     fn set_durability(&self, durability: Durability) -> Result<(), EngineError> {
         match durability {
             Durability::Memory => Ok(()),
-            _ => Err(EngineError::Unsupported(
-                "durability memory cannot be switched on or off while running; restart with the new setting".into(),
-            )),
+            _ => Err(EngineError::Unsupported(MEMORY_IS_FIXED.into())),
         }
     }
 

@@ -2,10 +2,14 @@
 //! crashes at every sync point.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use keyspace::{Keyspace, Op};
-use replication::{apply_request, ClientBatch, Engine, Group, GroupConfig, NoObserver, Request};
+use replication::{
+    apply_request, ClientBatch, Consistency, Engine, EngineError, Group, GroupConfig, NoObserver,
+    ReadGate, Request,
+};
 use resp::Frame;
 use storage::{CrashMode, CrashVfs, Durability, StdVfs, Vfs};
 use testkit::gen::{families, Gen};
@@ -257,4 +261,84 @@ fn power_loss_at_every_sync_point_keeps_acknowledged_writes() {
             }
         }
     }
+}
+
+/// A failed fsync fails the entry in flight with an unknown outcome,
+/// leaves the keyspace untouched, and the group fails-stop: later writes
+/// get a definite error, reads are refused, `failed` reports the cause.
+#[test]
+fn a_failed_fsync_fails_stop_with_unknown_then_definite_errors() {
+    let rt = runtime();
+    let crash = CrashVfs::new();
+    let dir = std::path::PathBuf::from("/data");
+    rt.block_on(async {
+        let group = Group::open(config(&dir, crash.shared()), Arc::new(NoObserver))
+            .await
+            .expect("group opens");
+        group
+            .write(request(0, &["SET", "before", "1"]))
+            .await
+            .expect("write before the failure");
+        crash.fail_syncs_after(0);
+        let in_flight = group.write(request(0, &["SET", "lost", "1"])).await;
+        assert!(
+            matches!(in_flight, Err(EngineError::Unknown(_))),
+            "in flight: {in_flight:?}"
+        );
+        let cause = tokio::time::timeout(Duration::from_secs(30), group.failed())
+            .await
+            .expect("the group reports its failure");
+        assert!(!cause.is_empty());
+        let later = group.write(request(0, &["SET", "later", "1"])).await;
+        assert!(
+            matches!(later, Err(EngineError::Stopped(_))),
+            "after the failure: {later:?}"
+        );
+        assert!(matches!(
+            group.read_gate(Consistency::Linearizable),
+            ReadGate::Closed(EngineError::Stopped(_))
+        ));
+        let ks = group.keyspace().read();
+        assert!(ks.db(0).contains(b"before", 0));
+        assert!(!ks.db(0).contains(b"lost", 0), "unsynced write applied");
+        assert!(!ks.db(0).contains(b"later", 0));
+    });
+}
+
+/// A write is applied (and visible to reads) only once its fsync
+/// completed: while the sync is held, the keyspace does not show it.
+#[test]
+fn a_write_is_invisible_while_its_fsync_is_pending() {
+    let rt = runtime();
+    let crash = CrashVfs::new();
+    let dir = std::path::PathBuf::from("/data");
+    rt.block_on(async {
+        let group = Arc::new(
+            Group::open(config(&dir, crash.shared()), Arc::new(NoObserver))
+                .await
+                .expect("group opens"),
+        );
+        let gate = crash.pause_syncs();
+        let writer = {
+            let group = group.clone();
+            tokio::spawn(async move { group.write(request(0, &["SET", "k", "v"])).await })
+        };
+        let waiting = gate.clone();
+        tokio::task::spawn_blocking(move || waiting.wait_for_waiters(1))
+            .await
+            .expect("a sync waits at the gate");
+        assert!(!group.keyspace().read().db(0).contains(b"k", 0));
+        assert!(!writer.is_finished(), "acknowledged before its fsync");
+        gate.open();
+        let reply = writer.await.expect("task").expect("write");
+        assert_eq!(
+            resp::decode(&reply.reply)
+                .expect("reply")
+                .expect("complete")
+                .0,
+            Frame::Simple("OK".into())
+        );
+        assert!(group.keyspace().read().db(0).contains(b"k", 0));
+        group.shutdown().await.expect("shutdown");
+    });
 }

@@ -35,9 +35,9 @@ use std::sync::Arc;
 pub use config::{Config, ConfigError, Durability};
 pub use listener::ServerError;
 pub use replication::{Engine, EngineError};
+pub use storage::{StdVfs, Vfs};
 
 use shared::Shared;
-use storage::Vfs;
 
 /// Why a server stopped.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -68,10 +68,11 @@ impl Store {
                 Box::new(Group::open(group_config(config, vfs), hooks.clone()).await?)
             }
         };
+        let incarnation = new_incarnation(engine.as_ref());
         let store = Store {
             engine,
             hooks,
-            incarnation: rand::random(),
+            incarnation,
         };
         store.purge_earlier_sessions().await?;
         Ok(store)
@@ -158,6 +159,21 @@ impl Store {
     }
 }
 
+/// A random incarnation that none of this node's recovered WATCH sessions
+/// has, so the purge at start-up drops all of them.
+fn new_incarnation(engine: &dyn Engine) -> u16 {
+    let taken = engine
+        .keyspace()
+        .read()
+        .session_incarnations(NODE_ID as u16);
+    loop {
+        let candidate = rand::random();
+        if taken.binary_search(&candidate).is_err() {
+            return candidate;
+        }
+    }
+}
+
 fn group_config(config: &Config, vfs: Arc<dyn Vfs>) -> GroupConfig {
     GroupConfig {
         dir: config.dir.clone(),
@@ -216,4 +232,51 @@ pub fn engine_error(error: &EngineError) -> keyspace::CmdError {
         EngineError::Unsupported(_) | EngineError::Snapshot(_) => "ERR",
     };
     keyspace::CmdError::Other(format!("{code} {error}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use storage::{CrashMode, CrashVfs};
+
+    use super::*;
+
+    fn durable_config() -> Config {
+        Config {
+            dir: Path::new("/data").to_path_buf(),
+            durability: Durability::Fsync,
+            ..Config::default()
+        }
+    }
+
+    async fn open(vfs: Arc<dyn Vfs>) -> Store {
+        Store::open(&durable_config(), vfs, Arc::new(Blocking::default()))
+            .await
+            .expect("store opens")
+    }
+
+    /// A node that crashed with clients watching keys starts without their
+    /// sessions: the restarted store logs their purge.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sessions_of_a_crashed_run_are_purged_at_start() {
+        let crash = CrashVfs::new();
+        let first = open(crash.shared()).await;
+        let watch = Batch {
+            ops: vec![Op::Watch {
+                session: first.session_id(7),
+                keys: vec![(0, "k".into())],
+            }],
+            resp3: false,
+            waiter: None,
+        };
+        first.write(watch).await.expect("WATCH is logged");
+        assert_eq!(first.read_local(|ks, _| ks.watch_sessions()), 1);
+        // Power loss now: the WATCH is durable, its connection is gone.
+        let image = crash.crash_image(crash.sync_points(), CrashMode::LoseUnsynced);
+        let second = open(Arc::new(image)).await;
+        assert_eq!(second.read_local(|ks, _| ks.watch_sessions()), 0);
+        second.shutdown().await;
+        first.shutdown().await;
+    }
 }

@@ -3,6 +3,7 @@
 
 mod support;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use resp::Frame;
@@ -121,4 +122,32 @@ fn blocking_and_watch_through_the_log() {
     waiter.run(&["MULTI"]);
     waiter.run(&["INCR", "w"]);
     assert_eq!(waiter.run(&["EXEC"]), Frame::NullArray);
+}
+
+/// Fail-stop (invariant 6): after a failed fsync the write in flight is
+/// answered `-UNKNOWN` (it may or may not be durable), and the server
+/// stops by itself, reporting the failure, instead of serving on.
+#[test]
+fn a_failed_fsync_answers_unknown_and_the_server_fails_stop() {
+    let crash = storage::CrashVfs::new();
+    let dir = std::path::Path::new("/data");
+    let server = TestServer::on_vfs(crash.shared(), dir, Durability::Fsync, |_| {});
+    let mut conn = server.conn();
+    assert_eq!(conn.run(&["SET", "before", "1"]), ok());
+    crash.fail_syncs_after(0);
+    match conn.run(&["SET", "lost", "1"]) {
+        Frame::Error(text) => assert!(text.starts_with("UNKNOWN "), "{text}"),
+        other => panic!("a write whose fsync failed replied {other:?}"),
+    }
+    match server.stopped_within(Duration::from_secs(30)) {
+        Some(server::Stop::Failed(cause)) => assert!(!cause.is_empty()),
+        other => panic!("the server did not fail-stop: {other:?}"),
+    }
+    // What was acknowledged is on disk; the failed write is not.
+    let image = crash.crash_image(crash.sync_points(), storage::CrashMode::LoseUnsynced);
+    drop(server);
+    let restarted = TestServer::on_vfs(Arc::new(image), dir, Durability::Fsync, |_| {});
+    let mut conn = restarted.conn();
+    assert_eq!(conn.run(&["GET", "before"]), bulk("1"));
+    assert_eq!(conn.run(&["EXISTS", "lost"]), Frame::Integer(0));
 }

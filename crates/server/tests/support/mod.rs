@@ -3,7 +3,9 @@
 #![allow(dead_code)]
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
+use server::Vfs;
 use server::{Config, Durability, ServerHandle};
 use testkit::Conn;
 
@@ -17,15 +19,19 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// A server with default settings (memory durability).
+    /// A server with default settings.
     pub fn start() -> TestServer {
         TestServer::with(|_| {})
     }
 
-    /// A server whose configuration `adjust` may change.
+    /// A server whose configuration `adjust` may change, on a fresh data
+    /// directory, with the engine `KEEL_TEST_ENGINE` names: `raft` (the
+    /// default: every write through the Raft log, fsynced) or `local`
+    /// (`durability = memory`, applied directly). CI runs the suites with
+    /// both.
     pub fn with(adjust: impl FnOnce(&mut Config)) -> TestServer {
         let dir = tempfile::tempdir().expect("temp dir");
-        let mut server = TestServer::in_dir(dir.path(), Durability::Memory, adjust);
+        let mut server = TestServer::in_dir(dir.path(), test_durability(), adjust);
         server._dir = Some(dir);
         server
     }
@@ -33,6 +39,17 @@ impl TestServer {
     /// A server with `durability` on the data directory `dir`, which
     /// outlives it (to test restarts).
     pub fn in_dir(
+        dir: &std::path::Path,
+        durability: Durability,
+        adjust: impl FnOnce(&mut Config),
+    ) -> TestServer {
+        TestServer::on_vfs(server::StdVfs::shared(), dir, durability, adjust)
+    }
+
+    /// A server whose data directory `dir` lives on `vfs` (failure and
+    /// crash injection).
+    pub fn on_vfs(
+        vfs: Arc<dyn Vfs>,
         dir: &std::path::Path,
         durability: Durability,
         adjust: impl FnOnce(&mut Config),
@@ -50,7 +67,7 @@ impl TestServer {
             .build()
             .expect("runtime");
         let handle = runtime
-            .block_on(server::start(config))
+            .block_on(server::start_on(config, vfs))
             .expect("server starts");
         TestServer {
             addr: handle.addr(),
@@ -58,6 +75,15 @@ impl TestServer {
             handle: Some(handle),
             _dir: None,
         }
+    }
+
+    /// Waits (up to `timeout`) until the server stops by itself and says
+    /// why.
+    pub fn stopped_within(&self, timeout: std::time::Duration) -> Option<server::Stop> {
+        let handle = self.handle.as_ref()?;
+        self.runtime
+            .block_on(async { tokio::time::timeout(timeout, handle.stopped()).await })
+            .ok()
     }
 
     /// A raw RESP connection.
@@ -102,4 +128,14 @@ pub fn ok() -> resp::Frame {
 /// Shorthand for an error frame.
 pub fn err(s: &str) -> resp::Frame {
     resp::Frame::Error(s.into())
+}
+
+/// The durability of test servers: `KEEL_TEST_ENGINE=local` runs them on
+/// the local engine (memory), anything else through Raft with fsync.
+pub fn test_durability() -> Durability {
+    match std::env::var("KEEL_TEST_ENGINE").as_deref() {
+        Ok("local") => Durability::Memory,
+        Ok("raft") | Err(_) => Durability::Fsync,
+        Ok(other) => panic!("KEEL_TEST_ENGINE must be raft or local, not {other}"),
+    }
 }
