@@ -9,42 +9,52 @@ use keyspace::{args, CmdError};
 use crate::client::{ClientInfo, Control};
 use crate::clock;
 use crate::connection::{Connection, ReplyMode};
+use crate::registry::ServerCommand;
+
+/// The handlers of CLIENT's subcommands.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("client|id", |c, _| {
+        c.out.int(c.info.id as i64);
+        Ok(())
+    }),
+    ServerCommand::sync("client|setname", |c, a| {
+        c.set_name(a[2].clone())?;
+        c.out.ok();
+        Ok(())
+    }),
+    ServerCommand::sync("client|getname", |c, _| {
+        let name = c.info.state.lock().name.clone();
+        c.out.bulk_or_null(name.as_deref());
+        Ok(())
+    }),
+    ServerCommand::sync("client|info", |c, _| {
+        let line = describe(&c.info, Some(&c.out_snapshot()));
+        c.out.verbatim("txt", line.as_bytes());
+        Ok(())
+    }),
+    ServerCommand::sync("client|list", |c, a| c.client_list(a)),
+    ServerCommand::sync("client|kill", |c, a| c.client_kill(a)),
+    ServerCommand::sync("client|pause", |c, a| c.client_pause(a)),
+    ServerCommand::sync("client|unpause", |c, _| {
+        c.shared.pause.unpause();
+        c.out.ok();
+        Ok(())
+    }),
+    ServerCommand::sync("client|reply", |c, a| c.client_reply(&a[2])),
+    ServerCommand::sync("client|no-evict", |c, a| {
+        let on = on_off(&a[2])?;
+        c.info.state.lock().no_evict = on;
+        c.out.ok();
+        Ok(())
+    }),
+    ServerCommand::sync("client|unblock", |c, a| c.client_unblock(a)),
+    ServerCommand::sync("client|help", |c, _| {
+        c.help("CLIENT", CLIENT_HELP);
+        Ok(())
+    }),
+];
 
 impl Connection {
-    pub(crate) fn client_command(&mut self, name: &str, args: &[Bytes]) -> Result<(), CmdError> {
-        match name {
-            "client|id" => self.out.int(self.info.id as i64),
-            "client|setname" => {
-                self.set_name(args[2].clone())?;
-                self.out.ok();
-            }
-            "client|getname" => {
-                let name = self.info.state.lock().name.clone();
-                self.out.bulk_or_null(name.as_deref());
-            }
-            "client|info" => {
-                let line = describe(&self.info, Some(&self.out_snapshot()));
-                self.out.verbatim("txt", line.as_bytes());
-            }
-            "client|list" => self.client_list(args)?,
-            "client|kill" => self.client_kill(args)?,
-            "client|pause" => self.client_pause(args)?,
-            "client|unpause" => {
-                self.shared.pause.unpause();
-                self.out.ok();
-            }
-            "client|reply" => self.client_reply(&args[2])?,
-            "client|no-evict" => {
-                let on = on_off(&args[2])?;
-                self.info.state.lock().no_evict = on;
-                self.out.ok();
-            }
-            "client|unblock" => self.client_unblock(args)?,
-            _ => self.help("CLIENT", CLIENT_HELP),
-        }
-        Ok(())
-    }
-
     /// This connection's own output sizes, for CLIENT INFO.
     fn out_snapshot(&self) -> OutputSizes {
         OutputSizes {

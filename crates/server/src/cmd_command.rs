@@ -5,6 +5,21 @@ use keyspace::{args, glob, table, CmdError, CommandSpec};
 use resp::Reply;
 
 use crate::connection::Connection;
+use crate::registry::ServerCommand;
+
+/// The handlers of COMMAND and its subcommands.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("command", |c, _| c.command_all()),
+    ServerCommand::sync("command|count", |c, _| {
+        c.out.int(table::all().len() as i64);
+        Ok(())
+    }),
+    ServerCommand::sync("command|info", |c, a| c.command_info(a)),
+    ServerCommand::sync("command|docs", |c, a| c.command_docs(a)),
+    ServerCommand::sync("command|getkeys", |c, a| c.command_getkeys(&a[2..])),
+    ServerCommand::sync("command|list", |c, a| c.command_list(&a[2..])),
+    ServerCommand::sync("command|help", |c, _| c.command_help()),
+];
 
 impl Connection {
     pub(crate) fn command_all(&mut self) -> Result<(), CmdError> {
@@ -16,51 +31,50 @@ impl Connection {
         Ok(())
     }
 
-    pub(crate) fn command_command(&mut self, name: &str, args: &[Bytes]) -> Result<(), CmdError> {
-        match name {
-            "command|count" => self.out.int(table::all().len() as i64),
-            "command|info" => {
-                let specs = selected(&args[2..]);
-                self.out.array(specs.len());
-                for spec in specs {
-                    match spec {
-                        Some(spec) => write_info(&mut self.out, spec),
-                        None => self.out.null_array(),
-                    }
-                }
+    fn command_info(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        let specs = selected(&args[2..]);
+        self.out.array(specs.len());
+        for spec in specs {
+            match spec {
+                Some(spec) => write_info(&mut self.out, spec),
+                None => self.out.null_array(),
             }
-            "command|docs" => {
-                let specs: Vec<&CommandSpec> = selected(&args[2..]).into_iter().flatten().collect();
-                self.out.map(specs.len());
-                for spec in specs {
-                    self.out.bulk(spec.name.as_bytes());
-                    write_docs(&mut self.out, spec);
-                }
-            }
-            "command|getkeys" => self.command_getkeys(&args[2..])?,
-            "command|list" => self.command_list(&args[2..])?,
-            _ => self.help(
-                "COMMAND",
-                &[
-                    "(no subcommand)",
-                    "    Return details about all Redis commands.",
-                    "COUNT",
-                    "    Return the total number of commands in this Redis server.",
-                    "LIST",
-                    "    Return a list of all commands in this Redis server.",
-                    "INFO [<command-name> ...]",
-                    "    Return details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all",
-                    "    commands are returned.",
-                    "DOCS [<command-name> ...]",
-                    "    Return documentation details about multiple Redis commands.",
-                    "    If no command names are given, documentation details for all",
-                    "    commands are returned.",
-                    "GETKEYS <full-command>",
-                    "    Return the keys from a full Redis command.",
-                ],
-            ),
         }
+        Ok(())
+    }
+
+    fn command_docs(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        let specs: Vec<&CommandSpec> = selected(&args[2..]).into_iter().flatten().collect();
+        self.out.map(specs.len());
+        for spec in specs {
+            self.out.bulk(spec.name.as_bytes());
+            write_docs(&mut self.out, spec);
+        }
+        Ok(())
+    }
+
+    fn command_help(&mut self) -> Result<(), CmdError> {
+        self.help(
+            "COMMAND",
+            &[
+                "(no subcommand)",
+                "    Return details about all Redis commands.",
+                "COUNT",
+                "    Return the total number of commands in this Redis server.",
+                "LIST",
+                "    Return a list of all commands in this Redis server.",
+                "INFO [<command-name> ...]",
+                "    Return details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+                "DOCS [<command-name> ...]",
+                "    Return documentation details about multiple Redis commands.",
+                "    If no command names are given, documentation details for all",
+                "    commands are returned.",
+                "GETKEYS <full-command>",
+                "    Return the keys from a full Redis command.",
+            ],
+        );
         Ok(())
     }
 

@@ -9,7 +9,24 @@ use keyspace::{glob, CmdError};
 
 use crate::config::{Config, Durability};
 use crate::connection::Connection;
+use crate::registry::ServerCommand;
 use crate::store::storage_durability;
+
+/// The handlers of CONFIG's subcommands.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("config|get", |c, a| {
+        c.config_get(&a[2..]);
+        Ok(())
+    }),
+    ServerCommand::sync("config|set", |c, a| c.config_set(&a[2..])),
+    ServerCommand::sync("config|resetstat", |c, _| {
+        c.shared.stats.reset();
+        c.shared.slowlog.reset();
+        c.out.ok();
+        Ok(())
+    }),
+    ServerCommand::sync("config|help", |c, _| c.config_help()),
+];
 
 type Getter = fn(&Config) -> String;
 type Setter = fn(&mut Config, &str) -> Result<(), String>;
@@ -232,29 +249,20 @@ const PARAMS: &[Param] = &[
 const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
 
 impl Connection {
-    pub(crate) fn config_command(&mut self, name: &str, args: &[Bytes]) -> Result<(), CmdError> {
-        match name {
-            "config|get" => self.config_get(&args[2..]),
-            "config|set" => self.config_set(&args[2..])?,
-            "config|resetstat" => {
-                self.shared.stats.reset();
-                self.shared.slowlog.reset();
-                self.out.ok();
-            }
-            _ => self.help(
-                "CONFIG",
-                &[
-                    "GET <pattern>",
-                    "    Return parameters matching the glob-like <pattern> and their values.",
-                    "SET <directive> <value>",
-                    "    Set the configuration <directive> to <value>.",
-                    "RESETSTAT",
-                    "    Reset statistics reported by the INFO command.",
-                    "REWRITE",
-                    "    Rewrite the configuration file.",
-                ],
-            ),
-        }
+    fn config_help(&mut self) -> Result<(), CmdError> {
+        self.help(
+            "CONFIG",
+            &[
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+                "REWRITE",
+                "    Rewrite the configuration file.",
+            ],
+        );
         Ok(())
     }
 

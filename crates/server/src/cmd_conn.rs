@@ -5,10 +5,22 @@ use keyspace::{args, CmdError};
 
 use crate::clock;
 use crate::connection::{Connection, ReplyMode};
+use crate::registry::ServerCommand;
 
 /// The Redis version keel reports, so clients enable every feature they
 /// know from Redis 7.
 pub const REDIS_VERSION: &str = "7.0.15";
+
+/// The handlers of the connection family.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("ping", |c, a| c.ping(a)),
+    ServerCommand::sync("select", |c, a| c.select(a)),
+    ServerCommand::sync("auth", |c, a| c.auth(a)),
+    ServerCommand::sync("hello", |c, a| c.hello(a)),
+    ServerCommand::sync("quit", |c, _| c.quit()),
+    ServerCommand::waits("reset", |c, _| Box::pin(c.reset())),
+    ServerCommand::sync("time", |c, _| c.time()),
+];
 
 const WRONGPASS: &str = "WRONGPASS invalid username-password pair or user is disabled.";
 

@@ -10,7 +10,12 @@ use crate::clock;
 use crate::cmd_conn::REDIS_VERSION;
 use crate::config::Durability;
 use crate::connection::Connection;
+use crate::registry::ServerCommand;
 use crate::shared::Shared;
+
+/// The handler of INFO.
+pub(crate) const HANDLERS: &[ServerCommand] =
+    &[ServerCommand::sync("info", |c, a| c.info_command(a))];
 
 /// Sections of a plain `INFO` (and of `INFO default`).
 const DEFAULT_SECTIONS: &[&str] = &[
@@ -28,7 +33,7 @@ const DEFAULT_SECTIONS: &[&str] = &[
 ];
 
 impl Connection {
-    pub(crate) fn info_command(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+    fn info_command(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
         let sections = requested_sections(&args[1..]);
         let text = render(&self.shared, &sections);
         self.out.verbatim("txt", text.as_bytes());

@@ -4,6 +4,23 @@ use bytes::Bytes;
 use keyspace::CmdError;
 
 use crate::connection::Connection;
+use crate::registry::ServerCommand;
+
+/// The handlers of the pub/sub family.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("subscribe", |c, a| c.subscribe(a)),
+    ServerCommand::sync("psubscribe", |c, a| c.psubscribe(a)),
+    ServerCommand::sync("unsubscribe", |c, a| c.unsubscribe(a)),
+    ServerCommand::sync("punsubscribe", |c, a| c.punsubscribe(a)),
+    ServerCommand::sync("publish", |c, a| c.publish(a)),
+    ServerCommand::sync("pubsub|channels", |c, a| c.pubsub_channels(a)),
+    ServerCommand::sync("pubsub|numsub", |c, a| c.pubsub_numsub(a)),
+    ServerCommand::sync("pubsub|numpat", |c, _| {
+        c.out.int(c.shared.hub.numpat() as i64);
+        Ok(())
+    }),
+    ServerCommand::sync("pubsub|help", |c, _| c.pubsub_help()),
+];
 
 /// Channels or patterns.
 #[derive(Clone, Copy)]
@@ -139,36 +156,37 @@ impl Connection {
         Ok(())
     }
 
-    pub(crate) fn pubsub_command(&mut self, name: &str, args: &[Bytes]) -> Result<(), CmdError> {
-        match name {
-            "pubsub|channels" => {
-                if args.len() > 3 {
-                    return Err(CmdError::Arity(name.into()));
-                }
-                let channels = self.shared.hub.channels(args.get(2).map(|p| &p[..]));
-                self.out.bulk_array(channels.iter());
-            }
-            "pubsub|numsub" => {
-                self.out.map(args.len() - 2);
-                for channel in &args[2..] {
-                    self.out.bulk(channel);
-                    self.out.int(self.shared.hub.numsub(channel) as i64);
-                }
-            }
-            "pubsub|numpat" => self.out.int(self.shared.hub.numpat() as i64),
-            _ => self.help(
-                "PUBSUB",
-                &[
-                    "CHANNELS [<pattern>]",
-                    "    Return the currently active channels matching a <pattern> (default: '*').",
-                    "NUMPAT",
-                    "    Return number of subscriptions to patterns.",
-                    "NUMSUB [<channel> ...]",
-                    "    Return the number of subscribers for the specified channels, excluding",
-                    "    pattern subscriptions(default: no channels).",
-                ],
-            ),
+    fn pubsub_channels(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        if args.len() > 3 {
+            return Err(CmdError::Arity("pubsub|channels".into()));
         }
+        let channels = self.shared.hub.channels(args.get(2).map(|p| &p[..]));
+        self.out.bulk_array(channels.iter());
+        Ok(())
+    }
+
+    fn pubsub_numsub(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
+        self.out.map(args.len() - 2);
+        for channel in &args[2..] {
+            self.out.bulk(channel);
+            self.out.int(self.shared.hub.numsub(channel) as i64);
+        }
+        Ok(())
+    }
+
+    fn pubsub_help(&mut self) -> Result<(), CmdError> {
+        self.help(
+            "PUBSUB",
+            &[
+                "CHANNELS [<pattern>]",
+                "    Return the currently active channels matching a <pattern> (default: '*').",
+                "NUMPAT",
+                "    Return number of subscriptions to patterns.",
+                "NUMSUB [<channel> ...]",
+                "    Return the number of subscribers for the specified channels, excluding",
+                "    pattern subscriptions(default: no channels).",
+            ],
+        );
         Ok(())
     }
 

@@ -10,7 +10,17 @@ use bytes::Bytes;
 use keyspace::{CmdError, Handler, Op};
 
 use crate::connection::{Connection, Multi, Queued};
+use crate::registry::ServerCommand;
 use crate::store::{engine_error, Batch};
+
+/// The handlers of the transaction family.
+pub(crate) const HANDLERS: &[ServerCommand] = &[
+    ServerCommand::sync("multi", |c, _| c.multi()),
+    ServerCommand::waits("exec", |c, _| Box::pin(c.exec())),
+    ServerCommand::waits("discard", |c, _| Box::pin(c.discard())),
+    ServerCommand::waits("watch", |c, a| Box::pin(c.watch(a))),
+    ServerCommand::waits("unwatch", |c, _| Box::pin(c.unwatch_command())),
+];
 
 impl Connection {
     pub(crate) fn multi(&mut self) -> Result<(), CmdError> {
@@ -147,32 +157,10 @@ impl Connection {
                 continue;
             }
             let mark = self.out.mark();
-            if let Err(e) = Box::pin(self.run_queued_server_command(&q)).await {
+            if let Err(e) = Box::pin(self.run_server_command(q.spec, &q.args)).await {
                 self.out.truncate(mark);
                 self.out.error(&e.to_string());
             }
-        }
-    }
-
-    async fn run_queued_server_command(&mut self, q: &Queued) -> Result<(), CmdError> {
-        match q.spec.name {
-            "ping" => self.ping(&q.args),
-            "select" => self.select(&q.args),
-            "time" => self.time(),
-            "publish" => self.publish(&q.args),
-            "info" => self.info_command(&q.args),
-            "auth" => self.auth(&q.args),
-            "hello" => self.hello(&q.args),
-            "command" => self.command_all(),
-            "lastsave" | "save" | "bgsave" => self.persistence_command(q.spec.name, &q.args).await,
-            name if name.starts_with("client|") => self.client_command(name, &q.args),
-            name if name.starts_with("config|") => self.config_command(name, &q.args),
-            name if name.starts_with("pubsub|") => self.pubsub_command(name, &q.args),
-            name if name.starts_with("slowlog|") => self.slowlog_command(name, &q.args),
-            name if name.starts_with("command|") => self.command_command(name, &q.args),
-            name => Err(CmdError::err(format!(
-                "'{name}' is not allowed inside a transaction"
-            ))),
         }
     }
 }

@@ -86,7 +86,7 @@ impl Connection {
             Handler::Server | Handler::Container => {
                 self.flush_writes(pending).await;
                 let start = Instant::now();
-                let result = self.server_command(spec, &args).await;
+                let result = self.run_server_command(spec, &args).await;
                 if let Err(e) = &result {
                     self.out.truncate(mark);
                     self.out.error(&e.to_string());
@@ -257,43 +257,6 @@ impl Connection {
                 self.session.reply_mode = ReplyMode::On;
             }
             ReplyMode::Skip => {}
-        }
-    }
-
-    /// Runs a command executed by the server itself.
-    async fn server_command(
-        &mut self,
-        spec: &'static CommandSpec,
-        args: &[Bytes],
-    ) -> Result<(), CmdError> {
-        match spec.name {
-            "ping" => self.ping(args),
-            "select" => self.select(args),
-            "auth" => self.auth(args),
-            "hello" => self.hello(args),
-            "quit" => self.quit(),
-            "reset" => self.reset().await,
-            "time" => self.time(),
-            "multi" => self.multi(),
-            "exec" => self.exec().await,
-            "discard" => self.discard().await,
-            "watch" => self.watch(args).await,
-            "unwatch" => self.unwatch_command().await,
-            "subscribe" => self.subscribe(args),
-            "psubscribe" => self.psubscribe(args),
-            "unsubscribe" => self.unsubscribe(args),
-            "punsubscribe" => self.punsubscribe(args),
-            "publish" => self.publish(args),
-            "info" => self.info_command(args),
-            "command" => self.command_all(),
-            "shutdown" => self.shutdown(args),
-            "save" | "bgsave" | "lastsave" => self.persistence_command(spec.name, args).await,
-            name if name.starts_with("client|") => self.client_command(name, args),
-            name if name.starts_with("config|") => self.config_command(name, args),
-            name if name.starts_with("pubsub|") => self.pubsub_command(name, args),
-            name if name.starts_with("slowlog|") => self.slowlog_command(name, args),
-            name if name.starts_with("command|") => self.command_command(name, args),
-            _ => Err(CmdError::err(format!("'{}' is not available", spec.name))),
         }
     }
 }

@@ -20,12 +20,11 @@ const KEYS_PER_TICK: usize = 1000;
 
 /// Runs until shutdown.
 pub async fn active_expiry(shared: Arc<Shared>) {
-    let mut shutdown = shared.shutdown_signal();
     loop {
         let hz = shared.config.read().hz.max(1);
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_millis(1000 / u64::from(hz))) => {}
-            _ = shutdown.changed() => return,
+            _ = shared.shutting_down() => return,
         }
         // Only the leader proposes deletions (invariant 3).
         if !shared.store.engine().is_leader() {

@@ -24,6 +24,7 @@ mod dispatch;
 mod expire;
 mod listener;
 mod pubsub;
+mod registry;
 mod shared;
 mod slowlog;
 mod stats;
@@ -135,12 +136,11 @@ pub async fn start_on(config: Config, vfs: Arc<dyn Vfs>) -> Result<ServerHandle,
 /// (reads included, so a supervisor notices) and reports the cause.
 async fn fail_stop(shared: Arc<Shared>) {
     let failed = shared.store.engine().failed();
-    let mut shutdown = shared.shutdown_signal();
     tokio::select! {
         cause = failed => {
             tracing::error!(cause = %cause, "fatal failure: stopping");
             shared.fail(cause.to_string());
         }
-        _ = shutdown.wait_for(|stopping| *stopping) => {}
+        _ = shared.shutting_down() => {}
     }
 }

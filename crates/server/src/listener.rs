@@ -57,7 +57,6 @@ pub async fn bind(
 
 /// Accepts connections until shutdown, then waits for them to close.
 pub async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
-    let mut shutdown = shared.shutdown_signal();
     let mut connections = JoinSet::new();
     loop {
         tokio::select! {
@@ -75,7 +74,7 @@ pub async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                 }
             },
             Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            _ = shutdown.changed() => break,
+            _ = shared.shutting_down() => break,
         }
     }
     while connections.join_next().await.is_some() {}

@@ -86,6 +86,14 @@ impl Shared {
     pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
         self.shutdown.subscribe()
     }
+
+    /// Resolves once shutdown began, including when it began before the
+    /// call. (A receiver subscribed after the flag was raised sees it as
+    /// already seen: waiting for a *change* would wait forever.)
+    pub async fn shutting_down(&self) {
+        let mut signal = self.shutdown.subscribe();
+        let _ = signal.wait_for(|stopping| *stopping).await;
+    }
 }
 
 /// CLIENT PAUSE state.

@@ -346,3 +346,21 @@ fn shutdown_closes_idle_subscribed_and_blocked_clients() {
         assert_eq!(conn.try_read(), None, "{name} client is closed");
     }
 }
+
+/// A server stopped right after it started stops: background tasks that
+/// had not run yet when shutdown began still see it (they once waited for
+/// a change of the shutdown flag they subscribed to after it was raised).
+#[test]
+fn a_server_stopped_right_after_start_stops() {
+    for _ in 0..100 {
+        let dir = tempfile::tempdir().expect("dir");
+        let server = TestServer::in_dir(dir.path(), Durability::Memory, |_| {});
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            drop(server);
+            let _ = tx.send(());
+        });
+        rx.recv_timeout(Duration::from_secs(30))
+            .expect("the server stops within 30 s");
+    }
+}
