@@ -216,6 +216,25 @@ pub fn decode_value(bytes: &[u8]) -> Result<Value, CodecError> {
     Ok(value)
 }
 
+/// Decodes a value that must fill `buf[start..]` exactly, like
+/// [`decode_value`], taking ownership of `buf`: a string longer than a
+/// [`crate::Blob`]'s inline capacity keeps `buf`'s allocation (its bytes
+/// are moved to the front) instead of being copied, so a value of hundreds
+/// of MiB is not held twice while it is decoded.
+pub fn decode_value_owned(mut buf: Vec<u8>, start: usize) -> Result<Value, CodecError> {
+    let rest = buf.get(start..).ok_or(CodecError("truncated"))?;
+    let mut r = Reader::new(rest);
+    if r.u8()? == TAG_STR {
+        let len = r.varint()?;
+        let at = buf.len() - r.remaining();
+        if len == r.remaining() as u64 && r.remaining() > crate::Blob::new().inline_size() {
+            buf.drain(..at);
+            return Ok(Value::Str(crate::Blob::from_vec(buf)));
+        }
+    }
+    decode_value(&buf[start..])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -241,6 +260,34 @@ mod tests {
         fn garbage_never_panics(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
             let _ = decode_value(&bytes);
         }
+
+        #[test]
+        fn owned_decoding_agrees_with_borrowed(bytes in proptest::collection::vec(any::<u8>(), 0..100), start in 0usize..4) {
+            let mut prefixed = vec![9u8; start];
+            prefixed.extend_from_slice(&bytes);
+            prop_assert_eq!(decode_value_owned(prefixed, start), decode_value(&bytes));
+        }
+    }
+
+    #[test]
+    fn owned_decoding_of_a_long_string_reuses_the_buffer() {
+        let value = Value::string(&[b'x'; 1000]);
+        let mut buf = b"head".to_vec();
+        buf.extend_from_slice(&encode_value(&value));
+        let allocation = buf.as_ptr();
+        let decoded = decode_value_owned(buf, 4).unwrap();
+        assert_eq!(decoded, value);
+        let Value::Str(bytes) = decoded else {
+            panic!("a string")
+        };
+        assert_eq!(bytes.as_ptr(), allocation);
+        let mut trailing = encode_value(&value);
+        trailing.push(0);
+        assert_eq!(
+            decode_value_owned(trailing, 0),
+            Err(CodecError("trailing bytes"))
+        );
+        assert_eq!(decode_value_owned(vec![1], 2), Err(CodecError("truncated")));
     }
 
     #[test]

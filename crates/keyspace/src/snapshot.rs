@@ -44,8 +44,10 @@
 //! snapshot (until a chunk hands them out), one key per done mark (marks
 //! are dropped when the cursor passes them), and the unvisited entries of
 //! flushed databases, which would otherwise have been freed. A chunk is at
-//! most about `max_bytes` plus one record. Nothing is proportional to the
-//! dataset.
+//! most about `max_bytes` plus one record; a record longer than that (a
+//! large value) is serialised once and handed out in parts over several
+//! chunks, so chunks stay bounded whatever the values. Nothing is
+//! proportional to the dataset.
 //!
 //! Logically expired keys that were not reclaimed yet are part of the
 //! state (they count in DBSIZE, and are deleted only by a logged
@@ -61,15 +63,20 @@ use std::collections::HashSet;
 
 use foldhash::fast::RandomState;
 
-use crate::codec::{CodecError, Encode, Reader, Writer};
+use crate::codec::{CodecError, Encode, Writer};
 use crate::types::OrderedMap;
-use crate::watch::Watches;
 use crate::{Blob, Entry, Keyspace, Value};
 
 /// First 8 bytes of every keyspace snapshot.
 pub const MAGIC: [u8; 8] = *b"KEELKEYS";
-/// Format version written after the magic (`u32` little endian).
-pub const VERSION: u32 = 1;
+/// Format version written after the magic (`u32` little endian). Version
+/// 2 added large records split into parts; the loader also reads
+/// version 1.
+pub const VERSION: u32 = 2;
+/// Records whose body is at most this long are never split into parts,
+/// whatever the chunk size asked for (a part costs up to
+/// [`PART_OVERHEAD`] bytes of framing).
+pub const MIN_SPLIT_BYTES: usize = 256;
 /// Largest number of databases a snapshot may declare (the server's
 /// `databases` limit): bounds what a corrupt header can make the loader
 /// allocate.
@@ -79,6 +86,12 @@ const PREFIX_LEN: usize = MAGIC.len() + 4;
 const TAG_HEADER: u8 = 1;
 const TAG_ENTRY: u8 = 2;
 const TAG_END: u8 = 3;
+/// Start of a record split into parts (version 2).
+const TAG_LARGE: u8 = 4;
+/// One part of a split record (version 2).
+const TAG_PART: u8 = 5;
+/// Framing of a part record: tag, body length and offset varints.
+const PART_OVERHEAD: usize = 21;
 
 /// [`Keyspace::begin_snapshot`] was called while a snapshot was running.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
@@ -101,6 +114,9 @@ pub struct SnapshotStats {
     pub unvisited: usize,
     /// Entry records handed out so far.
     pub records: u64,
+    /// Bytes held for a record too large for one chunk while its parts
+    /// are handed out (at most one such record at a time).
+    pub split_bytes: usize,
 }
 
 /// Keyspace-wide state of a running snapshot.
@@ -110,6 +126,53 @@ pub(crate) struct SnapshotRun {
     header: Vec<u8>,
     /// Entry records handed out so far (the end record repeats the count).
     records: u64,
+    /// A record too large for one chunk whose parts are still to come:
+    /// the next chunk continues it before anything else.
+    split: Option<Split>,
+}
+
+/// A serialised record too large for one chunk, handed out as a
+/// large-record start followed by parts, over as many chunks as needed.
+///
+/// To ensure a large value is serialised only once, `buf` is the buffer
+/// the record was written into, taken whole (bytes before the record
+/// included) rather than copied out.
+#[derive(Debug, Clone)]
+struct Split {
+    buf: Vec<u8>,
+    /// Tag of the record.
+    tag: u8,
+    /// Where the record's body starts in `buf`; it runs to the end.
+    body: usize,
+    /// The next body byte to hand out.
+    next: usize,
+}
+
+impl Split {
+    /// The framed record at `buf[start..]`, which runs to the end of `buf`.
+    fn new(buf: Vec<u8>, start: usize) -> Split {
+        let tag = buf.get(start).copied().unwrap_or(TAG_ENTRY);
+        // Our own record: its header always parses.
+        let header = match frame_header(buf.get(start..).unwrap_or_default()) {
+            Ok(Some((header, _))) => header,
+            _ => 2,
+        };
+        let body = (start + header).min(buf.len());
+        Split {
+            buf,
+            tag,
+            body,
+            next: body,
+        }
+    }
+
+    fn body(&self) -> &[u8] {
+        &self.buf[self.body..]
+    }
+
+    fn remaining(&self) -> usize {
+        self.buf.len() - self.next
+    }
 }
 
 /// One database's part of a running snapshot. It lives in the [`crate::Db`]
@@ -207,18 +270,33 @@ impl DbSnapshot {
         self.cursor == 0 && self.detached.is_empty() && self.pending_start == self.pending.len()
     }
 
-    /// Moves whole pending records into `chunk` until it is full.
+    /// Moves pending records into `chunk` until it is full. A record too
+    /// large for one chunk is split; when it is the last pending record,
+    /// the pending buffer itself becomes the split (no copy).
     fn drain_pending(&mut self, chunk: &mut Chunk) {
         while self.pending_start < self.pending.len() && !chunk.is_full() {
             let rest = &self.pending[self.pending_start..];
             // Our own records: their header always parses.
-            let len = match frame_header(rest) {
-                Ok(Some((_, total))) if total <= rest.len() => total,
-                _ => rest.len(),
+            let (header, len) = match frame_header(rest) {
+                Ok(Some((header, total))) if total <= rest.len() => (header, total),
+                _ => (0, rest.len()),
             };
-            chunk.buf.extend_from_slice(&rest[..len]);
-            chunk.records += 1;
-            self.pending_start += len;
+            if len - header <= chunk.split_above {
+                chunk.buf.extend_from_slice(&rest[..len]);
+                chunk.count_entry();
+                self.pending_start += len;
+                continue;
+            }
+            let split = if self.pending_start + len == self.pending.len() {
+                let start = std::mem::replace(&mut self.pending_start, 0);
+                Split::new(std::mem::take(&mut self.pending), start)
+            } else {
+                let record = rest[..len].to_vec();
+                self.pending_start += len;
+                Split::new(record, 0)
+            };
+            chunk.count_entry();
+            chunk.begin_split(split);
         }
         if self.pending_start == self.pending.len() && self.pending_start > 0 {
             // Release the memory of a burst of pre-images.
@@ -234,8 +312,7 @@ impl DbSnapshot {
             let Some((key, entry)) = self.detached.pop() else {
                 break;
             };
-            write_entry(&mut chunk.buf, self.origin, &key, &entry);
-            chunk.records += 1;
+            chunk.push_entry(self.origin, &key, &entry);
         }
         if self.detached.is_empty() && self.detached.capacity() > 0 {
             self.detached = OrderedMap::default();
@@ -248,8 +325,7 @@ impl DbSnapshot {
             if !self.done.is_empty() && self.done.remove(key.as_slice()) {
                 continue;
             }
-            write_entry(&mut chunk.buf, self.origin, key, entry);
-            chunk.records += 1;
+            chunk.push_entry(self.origin, key, entry);
         }
     }
 
@@ -264,15 +340,114 @@ impl DbSnapshot {
 /// A chunk being filled.
 struct Chunk {
     buf: Vec<u8>,
+    /// Whole records are added until the chunk is this long.
     max: usize,
-    /// Entry records in this chunk.
-    records: u64,
+    /// Records with a longer body are split into parts, and parts fill a
+    /// chunk up to about this length: `max(max, MIN_SPLIT_BYTES)`.
+    split_above: usize,
+    /// Records and parts in this chunk.
+    units: u64,
+    /// Entry records begun in this chunk (a split entry counts once).
+    entries: u64,
+    /// The split record being handed out, if any: nothing else may be
+    /// added until its last part.
+    split: Option<Split>,
 }
 
 impl Chunk {
-    /// Full once it reached `max` bytes and holds at least one record.
+    fn new(buf: Vec<u8>, max: usize, split: Option<Split>) -> Chunk {
+        let split_above = max.max(MIN_SPLIT_BYTES);
+        let mut chunk = Chunk {
+            buf,
+            max,
+            split_above,
+            units: 0,
+            entries: 0,
+            split,
+        };
+        // Room for a full chunk plus a typical last record, so that the
+        // record crossing the limit does not double the buffer.
+        let room = split_above.min(4 << 20).saturating_add(1024);
+        chunk.buf.reserve(room.saturating_sub(chunk.buf.len()));
+        chunk
+    }
+
+    /// Full when a split record is unfinished, or once it reached `max`
+    /// bytes and holds at least one record or part.
     fn is_full(&self) -> bool {
-        self.records > 0 && self.buf.len() >= self.max
+        self.split.is_some() || (self.units > 0 && self.buf.len() >= self.max)
+    }
+
+    fn count_entry(&mut self) {
+        self.units += 1;
+        self.entries += 1;
+    }
+
+    /// Appends an entry record, split if its body is too large.
+    fn push_entry(&mut self, db: u64, key: &[u8], entry: &Entry) {
+        let start = self.buf.len();
+        write_entry(&mut self.buf, db, key, entry);
+        self.count_entry();
+        self.split_if_large(start);
+    }
+
+    /// Splits the record just written at `buf[start..]` if its body is
+    /// longer than `split_above`. The record's bytes are not copied: the
+    /// buffer becomes the split's, and the chunk continues in a copy of
+    /// the bytes before the record (less than a chunk).
+    fn split_if_large(&mut self, start: usize) {
+        let header = match frame_header(&self.buf[start..]) {
+            Ok(Some((header, _))) => header,
+            _ => return,
+        };
+        if self.buf.len() - start - header <= self.split_above {
+            return;
+        }
+        let mut head = Vec::with_capacity(self.split_above.min(4 << 20) + 1024);
+        head.extend_from_slice(&self.buf[..start]);
+        let buf = std::mem::replace(&mut self.buf, head);
+        self.begin_split(Split::new(buf, start));
+    }
+
+    /// Writes the large-record start of `split` and as many parts as fit.
+    fn begin_split(&mut self, split: Split) {
+        let body = split.body();
+        let (tag, len, crc) = (split.tag, body.len(), crc32c::crc32c(body));
+        write_frame(&mut self.buf, TAG_LARGE, |w| {
+            w.u8(tag);
+            w.varint(len as u64);
+            w.buf.extend_from_slice(&crc.to_le_bytes());
+        });
+        self.split = Some(split);
+        self.emit_parts();
+    }
+
+    /// Writes parts of the split record until the chunk reaches about
+    /// `split_above` bytes (at least one part per chunk) or the record is
+    /// complete.
+    fn emit_parts(&mut self) {
+        while let Some(split) = self.split.as_mut() {
+            let room = self
+                .split_above
+                .saturating_sub(self.buf.len() + PART_OVERHEAD);
+            if room == 0 && self.units > 0 {
+                return;
+            }
+            let len = room.max(1).min(split.remaining());
+            let (offset, data) = (
+                (split.next - split.body) as u64,
+                &split.buf[split.next..split.next + len],
+            );
+            write_frame(&mut self.buf, TAG_PART, |w| {
+                w.varint(offset);
+                w.buf.extend_from_slice(data);
+            });
+            split.next += len;
+            self.units += 1;
+            if split.remaining() == 0 {
+                self.split = None;
+            }
+        }
     }
 }
 
@@ -308,32 +483,40 @@ impl Keyspace {
             // An empty database owes nothing: it needs no gates at all.
             *snap = (!keys.is_empty()).then(|| Box::new(DbSnapshot::new(index, keys.len())));
         }
-        self.snapshot = Some(Box::new(SnapshotRun { header, records: 0 }));
+        self.snapshot = Some(Box::new(SnapshotRun {
+            header,
+            records: 0,
+            split: None,
+        }));
         Ok(())
     }
 
-    /// The next chunk of the running snapshot: whole records, about
-    /// `max_bytes` long (it stops at the first record that reaches
-    /// `max_bytes`, and always holds at least one record unless the
-    /// snapshot is complete), or `None` when no snapshot runs.
+    /// The next chunk of the running snapshot, or `None` when no snapshot
+    /// runs.
+    ///
+    /// A chunk holds whole records and stops at the first record that
+    /// reaches `max_bytes`, with at least one record (or part) unless the
+    /// snapshot is complete. A record whose body is longer than
+    /// `max(max_bytes, MIN_SPLIT_BYTES)` (a large value) is split into
+    /// parts handed out over as many chunks as needed, each chunk about
+    /// that long. So no chunk is longer than about twice
+    /// `max(max_bytes, MIN_SPLIT_BYTES)`, whatever the values.
     ///
     /// The first chunk starts with the header; the chunk that completes
     /// the snapshot ends with the end record, and the snapshot is then
     /// over (`snapshot_in_progress()` is false and the next call returns
     /// `None`). Writes may be applied between calls.
     ///
-    /// Cost: O(databases) plus the records written.
+    /// Cost: O(databases) plus the records written. A record larger than
+    /// a chunk is serialised once and held until its last part is out.
     pub fn snapshot_chunk(&mut self, max_bytes: usize) -> Option<Vec<u8>> {
         let run = self.snapshot.as_deref_mut()?;
-        let mut chunk = Chunk {
-            buf: std::mem::take(&mut run.header),
-            max: max_bytes,
-            records: 0,
-        };
-        // Room for `max_bytes` plus a typical last record, so that the
-        // record crossing the limit does not double the buffer.
-        let room = max_bytes.min(4 << 20).saturating_add(1024);
-        chunk.buf.reserve(room.saturating_sub(chunk.buf.len()));
+        let first = !run.header.is_empty();
+        let mut chunk = Chunk::new(std::mem::take(&mut run.header), max_bytes, run.split.take());
+        if first {
+            chunk.split_if_large(PREFIX_LEN);
+        }
+        chunk.emit_parts();
         // Pre-images first, so that they do not wait for the cursor.
         for db in &mut self.dbs {
             if let (_, Some(snap)) = db.snapshot_parts() {
@@ -356,8 +539,9 @@ impl Keyspace {
                 remaining = true;
             }
         }
-        run.records += chunk.records;
-        if !remaining {
+        run.records += chunk.entries;
+        run.split = chunk.split.take();
+        if !remaining && run.split.is_none() {
             let records = run.records;
             write_frame(&mut chunk.buf, TAG_END, |w| w.varint(records));
             self.snapshot = None;
@@ -385,6 +569,7 @@ impl Keyspace {
         let run = self.snapshot.as_deref()?;
         let mut stats = SnapshotStats {
             records: run.records,
+            split_bytes: run.split.as_ref().map_or(0, |split| split.buf.len()),
             ..SnapshotStats::default()
         };
         for db in &self.dbs {
@@ -448,12 +633,21 @@ fn write_frame(buf: &mut Vec<u8>, tag: u8, body: impl FnOnce(&mut Writer)) {
     } else {
         let mut prefix = Writer::new();
         prefix.varint(len as u64);
+        // Exactly the bytes missing: a large record must not double its
+        // buffer for a few length bytes.
+        buf.reserve_exact(prefix.buf.len() - 1);
         buf.splice(len_at..len_at + 1, prefix.buf);
     }
 }
 
 /// Appends an entry record.
 fn write_entry(buf: &mut Vec<u8>, db: u64, key: &[u8], entry: &Entry) {
+    if let Value::Str(s) = &entry.value {
+        // Room for the whole record (plus varints) at once, so that a long
+        // string is not copied again by the buffer growing as it is
+        // written.
+        buf.reserve(key.len() + s.len() + 40);
+    }
     write_frame(buf, TAG_ENTRY, |w| {
         w.varint(db);
         w.bytes(key);
@@ -483,213 +677,14 @@ fn frame_header(bytes: &[u8]) -> Result<Option<(usize, usize)>, CodecError> {
     Ok(None)
 }
 
-/// Streaming decoder of a keyspace snapshot: [`SnapshotLoader::feed`] the
-/// chunks in order (split anywhere), then [`SnapshotLoader::finish`].
-///
-/// Everything is validated: magic and version, a single header first,
-/// database indexes, keys not repeated within a database, values (by the
-/// value codec, which checks each type's invariants), no empty
-/// collections, the record count in the end record, and nothing after it.
-/// Corrupt input is an error, never a panic, and memory grows only with
-/// the bytes actually fed (a record split across chunks is buffered as it
-/// arrives; declared lengths are never reserved up front). The one
-/// exception is the number of databases, which the header declares and
-/// which is capped by [`MAX_DATABASES`].
-///
-/// After an error the loader stays failed.
-#[derive(Debug)]
-pub struct SnapshotLoader {
-    stage: Stage,
-    /// The start of a unit (prefix or record) split across chunks.
-    partial: Vec<u8>,
-}
+mod loader;
 
-#[derive(Debug)]
-enum Stage {
-    /// Expecting the 12-byte magic and version.
-    Prefix,
-    /// Expecting the header record.
-    Header,
-    /// Expecting entry records or the end record.
-    Entries {
-        ks: Keyspace,
-        records: u64,
-    },
-    /// The end record was read.
-    Done(Keyspace),
-    Failed(CodecError),
-}
-
-impl Default for SnapshotLoader {
-    fn default() -> SnapshotLoader {
-        SnapshotLoader::new()
-    }
-}
-
-impl SnapshotLoader {
-    /// A loader expecting the start of a snapshot.
-    pub fn new() -> SnapshotLoader {
-        SnapshotLoader {
-            stage: Stage::Prefix,
-            partial: Vec::new(),
-        }
-    }
-
-    /// Decodes the next piece of the snapshot.
-    pub fn feed(&mut self, chunk: &[u8]) -> Result<(), CodecError> {
-        let result = self.feed_inner(chunk);
-        if let Err(e) = &result {
-            self.stage = Stage::Failed(e.clone());
-            self.partial = Vec::new();
-        }
-        result
-    }
-
-    /// The restored keyspace, once the end record was read.
-    pub fn finish(self) -> Result<Keyspace, CodecError> {
-        match self.stage {
-            Stage::Done(ks) => Ok(ks),
-            Stage::Failed(e) => Err(e),
-            Stage::Prefix if self.partial.is_empty() => Err(CodecError("empty snapshot")),
-            _ => Err(CodecError("truncated snapshot")),
-        }
-    }
-
-    fn feed_inner(&mut self, mut data: &[u8]) -> Result<(), CodecError> {
-        if let Stage::Failed(e) = &self.stage {
-            return Err(e.clone());
-        }
-        // Complete a unit begun in an earlier chunk, taking only its bytes.
-        while !self.partial.is_empty() && !data.is_empty() {
-            let want = match self.unit_len(&self.partial)? {
-                None => 1,
-                Some(total) => total.saturating_sub(self.partial.len()).max(1),
-            };
-            let take = want.min(data.len());
-            self.partial.extend_from_slice(&data[..take]);
-            data = &data[take..];
-            if self.unit_len(&self.partial)? == Some(self.partial.len()) {
-                let unit = std::mem::take(&mut self.partial);
-                self.process(&unit)?;
-            }
-        }
-        // Whole units straight from the chunk; keep an incomplete tail.
-        while !data.is_empty() {
-            match self.unit_len(data)? {
-                Some(total) if total <= data.len() => {
-                    let (unit, rest) = data.split_at(total);
-                    self.process(unit)?;
-                    data = rest;
-                }
-                _ => {
-                    self.partial.extend_from_slice(data);
-                    break;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// Length of the unit starting `bytes` (not empty), if known yet.
-    fn unit_len(&self, bytes: &[u8]) -> Result<Option<usize>, CodecError> {
-        match &self.stage {
-            Stage::Prefix => Ok(Some(PREFIX_LEN)),
-            Stage::Header | Stage::Entries { .. } => {
-                Ok(frame_header(bytes)?.map(|(_, total)| total))
-            }
-            Stage::Done(_) => Err(CodecError("data after the end record")),
-            Stage::Failed(e) => Err(e.clone()),
-        }
-    }
-
-    /// Decodes one complete unit.
-    fn process(&mut self, unit: &[u8]) -> Result<(), CodecError> {
-        if let Stage::Prefix = self.stage {
-            let (magic, version) = unit.split_at(MAGIC.len().min(unit.len()));
-            if magic != MAGIC {
-                return Err(CodecError("not a keyspace snapshot (bad magic)"));
-            }
-            if version != VERSION.to_le_bytes() {
-                return Err(CodecError("unsupported keyspace snapshot version"));
-            }
-            self.stage = Stage::Header;
-            return Ok(());
-        }
-        let (header, _) = frame_header(unit)?.ok_or(CodecError("truncated record"))?;
-        let (Some(&tag), Some(body)) = (unit.first(), unit.get(header..)) else {
-            return Err(CodecError("truncated record"));
-        };
-        let mut r = Reader::new(body);
-        match (&mut self.stage, tag) {
-            (Stage::Header, TAG_HEADER) => {
-                let ks = decode_header(&mut r)?;
-                self.stage = Stage::Entries { ks, records: 0 };
-            }
-            (Stage::Header, _) => return Err(CodecError("missing header record")),
-            (Stage::Entries { ks, records }, TAG_ENTRY) => {
-                decode_entry(ks, &mut r)?;
-                *records += 1;
-            }
-            (Stage::Entries { records, .. }, TAG_END) => {
-                if r.varint()? != *records {
-                    return Err(CodecError("record count mismatch (lost records)"));
-                }
-                let Stage::Entries { ks, .. } = std::mem::replace(&mut self.stage, Stage::Prefix)
-                else {
-                    return Err(CodecError("internal loader state"));
-                };
-                self.stage = Stage::Done(ks);
-            }
-            (Stage::Entries { .. }, TAG_HEADER) => {
-                return Err(CodecError("duplicate header record"))
-            }
-            (Stage::Entries { .. }, _) => return Err(CodecError("unknown record type")),
-            _ => return Err(CodecError("unexpected record")),
-        }
-        if r.remaining() != 0 {
-            return Err(CodecError("trailing bytes in record"));
-        }
-        Ok(())
-    }
-}
-
-fn decode_header(r: &mut Reader<'_>) -> Result<Keyspace, CodecError> {
-    let databases = usize::try_from(r.varint()?)
-        .ok()
-        .filter(|n| (1..=MAX_DATABASES).contains(n))
-        .ok_or(CodecError("invalid number of databases"))?;
-    let clock_ms = r.varint()?;
-    let seq = r.varint()?;
-    let watches = Watches::decode(r)?;
-    let mut ks = Keyspace::new(databases);
-    ks.clock_ms = clock_ms;
-    ks.seq = seq;
-    ks.watches = watches;
-    Ok(ks)
-}
-
-fn decode_entry(ks: &mut Keyspace, r: &mut Reader<'_>) -> Result<(), CodecError> {
-    let index = r.varint()?;
-    let db = usize::try_from(index)
-        .ok()
-        .and_then(|i| ks.dbs.get_mut(i))
-        .ok_or(CodecError("database index out of range"))?;
-    let key = r.bytes()?;
-    let expire_at = r.varint()?;
-    let value = Value::decode(r)?;
-    if value.is_empty_collection() {
-        return Err(CodecError("empty collection"));
-    }
-    let before = db.len();
-    db.insert_with_expiry(key, value, (expire_at != 0).then_some(expire_at));
-    if db.len() == before {
-        return Err(CodecError("duplicate key"));
-    }
-    Ok(())
-}
+pub use loader::SnapshotLoader;
 
 #[cfg(test)]
 mod corrupt_tests;
+#[cfg(test)]
+mod large_tests;
 #[cfg(test)]
 mod random_tests;
 #[cfg(test)]

@@ -30,6 +30,13 @@ pub enum ReplicationError {
     Databases { snapshot: usize, configured: usize },
     #[error("raft: {0}")]
     Raft(String),
+    /// SAVE or BGSAVE while a snapshot is being written.
+    #[error("a snapshot is already being written")]
+    SnapshotInProgress,
+    /// SAVE could not write its snapshot (the log still holds every
+    /// write; the reason is also in INFO persistence and the log).
+    #[error("the snapshot could not be written: {0}")]
+    SnapshotFailed(String),
 }
 
 /// Why an engine did not do what was asked, typed so the server can act
@@ -52,7 +59,11 @@ pub enum EngineError {
     /// The engine cannot do this (e.g. switch a memory-only node to a log).
     #[error("{0}")]
     Unsupported(Arc<str>),
-    /// A snapshot could not be written; writes go on.
+    /// SAVE or BGSAVE while a snapshot is being written.
+    #[error("a snapshot is already being written")]
+    SnapshotInProgress,
+    /// A snapshot could not be written; writes go on (the reason is also
+    /// in INFO persistence and the log).
     #[error("snapshot failed: {0}")]
     Snapshot(Arc<str>),
 }

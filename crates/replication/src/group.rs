@@ -20,7 +20,7 @@ use crate::error::{EngineError, ReplicationError};
 use crate::log_store::LogStore;
 use crate::network::NoPeers;
 use crate::proposer::{answer_all, Pending, Proposer};
-use crate::snapshot::Snapshots;
+use crate::snapshot::{SnapshotStatus, Snapshots};
 use crate::state_machine::StateMachine;
 use crate::types::{ClientBatch, Node, NodeId, Raft, StoredMembership};
 
@@ -57,6 +57,8 @@ pub struct GroupStats {
     /// Unix seconds of the last successful snapshot (or of startup).
     pub last_snapshot_unix: u64,
     pub entries_since_snapshot: u64,
+    /// Snapshot in progress, failures.
+    pub snapshot_status: SnapshotStatus,
 }
 
 /// A Raft group this node is a member of (today: a group of one).
@@ -141,6 +143,7 @@ impl Group {
             tokio::spawn(snapshot_by_size(
                 raft.clone(),
                 wal.clone(),
+                snapshots.clone(),
                 last_snapshot_unix.clone(),
                 config.snapshot_bytes,
             ))
@@ -181,22 +184,9 @@ impl Group {
         self.failure.borrow().clone()
     }
 
-    /// Takes a snapshot now and waits until it is written.
+    /// Takes a snapshot now and waits until it is written (SAVE).
     async fn snapshot_now(&self) -> Result<(), ReplicationError> {
-        let applied = self.raft.metrics().borrow().last_applied;
-        self.raft
-            .trigger()
-            .snapshot()
-            .await
-            .map_err(|e| ReplicationError::Raft(e.to_string()))?;
-        self.raft
-            .wait(Some(Duration::from_secs(3600)))
-            .metrics(
-                |m| m.snapshot.map(|s| s.index) >= applied.map(|a| a.index),
-                "snapshot written",
-            )
-            .await
-            .map_err(|e| ReplicationError::Raft(e.to_string()))?;
+        crate::snapshot::save(&self.raft, &self.snapshots).await?;
         self.last_snapshot_unix
             .store(unix_secs(), Ordering::Relaxed);
         Ok(())
@@ -272,20 +262,14 @@ impl Engine for Group {
     }
 
     fn snapshot(&self) -> BoxFuture<'_, Result<(), EngineError>> {
-        Box::pin(async move {
-            self.snapshot_now()
-                .await
-                .map_err(|e| EngineError::Snapshot(e.to_string().into()))
-        })
+        Box::pin(async move { self.snapshot_now().await.map_err(snapshot_error) })
     }
 
     fn snapshot_in_background(&self) -> BoxFuture<'_, Result<(), EngineError>> {
         Box::pin(async move {
-            self.raft
-                .trigger()
-                .snapshot()
+            crate::snapshot::save_in_background(&self.raft, &self.snapshots)
                 .await
-                .map_err(|e| EngineError::Snapshot(e.to_string().into()))
+                .map_err(snapshot_error)
         })
     }
 
@@ -302,6 +286,7 @@ impl Engine for Group {
             entries_since_snapshot: last_applied
                 .unwrap_or(0)
                 .saturating_sub(snapshot_index.unwrap_or(0)),
+            snapshot_status: self.snapshots.status(),
         })
     }
 
@@ -406,11 +391,21 @@ async fn start_raft(
     Ok(raft)
 }
 
+/// A failed SAVE or BGSAVE, typed for the server (in progress vs failed).
+fn snapshot_error(e: ReplicationError) -> EngineError {
+    match e {
+        ReplicationError::SnapshotInProgress => EngineError::SnapshotInProgress,
+        e => EngineError::Snapshot(e.to_string().into()),
+    }
+}
+
 /// Triggers a snapshot whenever the log grew by `limit` bytes since the
-/// last one (openraft's own policy counts entries).
+/// last one (openraft's own policy counts entries), and retries a failed
+/// one once its backoff has passed.
 async fn snapshot_by_size(
     raft: Raft,
     wal: Arc<GroupCommit>,
+    snapshots: Arc<Snapshots>,
     last_unix: Arc<AtomicU64>,
     limit: u64,
 ) {
@@ -430,6 +425,8 @@ async fn snapshot_by_size(
             last_unix.store(unix_secs(), Ordering::Relaxed);
         } else if limit > 0 && wal.stats().bytes.saturating_sub(bytes_at_snapshot) >= limit {
             bytes_at_snapshot = wal.stats().bytes;
+            let _ = raft.trigger().snapshot().await;
+        } else if snapshots.retry_due() {
             let _ = raft.trigger().snapshot().await;
         }
     }

@@ -37,6 +37,7 @@ pub use group::{Group, GroupConfig, GroupStats};
 pub use local::LocalEngine;
 pub use log_store::{LogReader, LogStore};
 pub use network::NoPeers;
+pub use snapshot::SnapshotStatus;
 pub use state_machine::StateMachine;
 pub use types::{
     BatchResponse, ClientBatch, Entry, LogId, NodeId, Raft, Request, Response, SnapshotData,

@@ -88,15 +88,8 @@ impl RaftStateMachine<TypeConfig> for StateMachine {
     }
 
     async fn get_snapshot_builder(&mut self) -> SnapshotBuilder {
-        // The point in time is now: between two applies. A snapshot left
-        // unfinished by a failed builder is abandoned for the new one.
-        let mut ks = self.keyspace.write();
-        if ks.begin_snapshot().is_err() {
-            ks.abort_snapshot();
-            let _ = ks.begin_snapshot();
-        }
-        drop(ks);
-        SnapshotBuilder::new(
+        // The point in time is now: between two applies.
+        SnapshotBuilder::begin(
             self.keyspace.clone(),
             self.snapshots.clone(),
             self.last_applied,

@@ -161,9 +161,29 @@ fn persistence(shared: &Shared, out: &mut String) {
         "rdb_changes_since_last_save",
         stats.entries_since_snapshot,
     );
-    field(out, "rdb_bgsave_in_progress", 0);
+    let snapshot = &stats.snapshot_status;
+    let seconds = |d: Option<std::time::Duration>| d.map_or(-1, |d| d.as_secs() as i64);
+    field(
+        out,
+        "rdb_bgsave_in_progress",
+        u8::from(snapshot.running_since.is_some()),
+    );
     field(out, "rdb_last_save_time", engine.last_save_unix());
-    field(out, "rdb_last_bgsave_status", "ok");
+    field(
+        out,
+        "rdb_last_bgsave_status",
+        if snapshot.failed() { "err" } else { "ok" },
+    );
+    field(
+        out,
+        "rdb_last_bgsave_time_sec",
+        seconds(snapshot.last_duration),
+    );
+    field(
+        out,
+        "rdb_current_bgsave_time_sec",
+        seconds(snapshot.running_since.map(|t| t.elapsed())),
+    );
     field(
         out,
         "aof_enabled",
@@ -179,6 +199,10 @@ fn persistence(shared: &Shared, out: &mut String) {
     );
     field(out, "log_snapshot_index", stats.snapshot_index.unwrap_or(0));
     field(out, "log_snapshot_bytes", stats.snapshot_bytes.unwrap_or(0));
+    field(out, "snapshot_failures", snapshot.failures);
+    // One line: the error text without line breaks.
+    let error = snapshot.last_error.as_deref().unwrap_or_default();
+    field(out, "snapshot_last_error", error.replace(['\r', '\n'], " "));
     field(out, "log_written_records", stats.log.records);
     field(out, "log_written_bytes", stats.log.bytes);
     field(out, "log_write_batches", stats.log.batches);

@@ -225,11 +225,20 @@ impl ApplyObserver for Hooks {
 /// `TRYAGAIN` says the request certainly did not run (retry, here or on
 /// the leader); `UNKNOWN` that a write may or may not have been applied
 /// (invariant 2: never a false "not done").
+///
+/// SAVE and BGSAVE answer with Redis's texts: a save while one runs is
+/// refused with "Background save already in progress", and a failed SAVE
+/// answers a bare `-ERR` (the reason is in the log and in INFO
+/// persistence's `snapshot_last_error`).
 pub fn engine_error(error: &EngineError) -> keyspace::CmdError {
     let code = match error {
         EngineError::NotLeader { .. } | EngineError::Stopped(_) => "TRYAGAIN",
         EngineError::Unknown(_) => "UNKNOWN",
-        EngineError::Unsupported(_) | EngineError::Snapshot(_) => "ERR",
+        EngineError::Unsupported(_) => "ERR",
+        EngineError::SnapshotInProgress => {
+            return keyspace::CmdError::err("Background save already in progress")
+        }
+        EngineError::Snapshot(_) => return keyspace::CmdError::Other("ERR".into()),
     };
     keyspace::CmdError::Other(format!("{code} {error}"))
 }
@@ -278,5 +287,18 @@ mod tests {
         assert_eq!(second.read_local(|ks, _| ks.watch_sessions()), 0);
         second.shutdown().await;
         first.shutdown().await;
+    }
+
+    /// SAVE and BGSAVE failures answer with Redis's texts.
+    #[test]
+    fn snapshot_errors_have_redis_texts() {
+        assert_eq!(
+            engine_error(&EngineError::SnapshotInProgress).to_string(),
+            "ERR Background save already in progress"
+        );
+        assert_eq!(
+            engine_error(&EngineError::Snapshot(Arc::from("disk full"))).to_string(),
+            "ERR"
+        );
     }
 }

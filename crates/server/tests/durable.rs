@@ -151,3 +151,57 @@ fn a_failed_fsync_answers_unknown_and_the_server_fails_stop() {
     assert_eq!(conn.run(&["GET", "before"]), bulk("1"));
     assert_eq!(conn.run(&["EXISTS", "lost"]), Frame::Integer(0));
 }
+
+#[test]
+fn a_failed_save_answers_err_like_redis_and_writes_go_on() {
+    let dir = tempfile::tempdir().expect("dir");
+    let server = durable(dir.path());
+    let mut conn = server.conn();
+    assert_eq!(conn.run(&["SET", "k", "1"]), ok());
+    // The snapshot directory replaced by a file: a snapshot cannot be
+    // created, the log is unaffected.
+    let snapshots = dir.path().join("snapshots");
+    std::fs::remove_dir_all(&snapshots).expect("remove snapshots");
+    std::fs::write(&snapshots, b"not a directory").expect("file");
+    assert_eq!(conn.run(&["SAVE"]), support::err("ERR"));
+    let persistence = info(&mut conn, "persistence");
+    assert!(
+        persistence.contains("rdb_last_bgsave_status:err\r\n"),
+        "{persistence}"
+    );
+    assert!(
+        persistence.contains("snapshot_failures:1\r\n"),
+        "{persistence}"
+    );
+    assert!(
+        persistence.contains("snapshot_last_error:create "),
+        "{persistence}"
+    );
+    assert!(persistence.contains("rdb_bgsave_in_progress:0\r\n"));
+    assert_eq!(conn.run(&["INCR", "k"]), Frame::Integer(2));
+    assert_eq!(
+        conn.run(&["BGSAVE"]),
+        Frame::Simple("Background saving started".into())
+    );
+    wait_until(Duration::from_secs(10), "the BGSAVE to fail", || {
+        info(&mut conn, "persistence").contains("snapshot_failures:2\r\n")
+    });
+    assert_eq!(conn.run(&["INCR", "k"]), Frame::Integer(3));
+
+    std::fs::remove_file(&snapshots).expect("remove file");
+    std::fs::create_dir(&snapshots).expect("directory");
+    assert_eq!(conn.run(&["SAVE"]), ok());
+    let persistence = info(&mut conn, "persistence");
+    assert!(
+        persistence.contains("rdb_last_bgsave_status:ok\r\n"),
+        "{persistence}"
+    );
+    assert!(
+        persistence.contains("snapshot_last_error:\r\n"),
+        "{persistence}"
+    );
+    drop(conn);
+    drop(server);
+    let server = durable(dir.path());
+    assert_eq!(server.conn().run(&["GET", "k"]), bulk("3"));
+}

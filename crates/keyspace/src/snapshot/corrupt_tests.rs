@@ -7,7 +7,7 @@ use resp::Reply;
 
 use super::tests::{assert_consistent, concat, drain, sample, snapshot_of};
 use super::*;
-use crate::Op;
+use crate::{Op, Value};
 
 fn valid_snapshot() -> (Keyspace, Vec<u8>) {
     let mut ks = sample(0);
@@ -176,7 +176,7 @@ fn structural_errors_are_named() {
             "not a keyspace snapshot (bad magic)",
         ),
         (
-            b"KEELKEYS\x02\0\0\0".to_vec(),
+            b"KEELKEYS\x03\0\0\0".to_vec(),
             "unsupported keyspace snapshot version",
         ),
         (

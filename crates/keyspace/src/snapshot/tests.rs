@@ -7,7 +7,7 @@ use resp::Reply;
 
 use super::*;
 use crate::types::{Packed, SortedSet};
-use crate::{Db, Op};
+use crate::{Db, Op, Value};
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -114,13 +114,17 @@ fn the_documented_example_is_exact() {
     assert_eq!(chunks.len(), 1);
     let expected: &[u8] = &[
         0x4B, 0x45, 0x45, 0x4C, 0x4B, 0x45, 0x59, 0x53, // magic
-        0x01, 0x00, 0x00, 0x00, // version
+        0x02, 0x00, 0x00, 0x00, // version
         0x01, 0x06, 0x02, 0xE8, 0x07, 0x01, 0x00, 0x00, // header
         0x02, 0x08, 0x01, 0x01, 0x6B, 0x00, 0x01, 0x02, 0x68, 0x69, // entry
         0x03, 0x01, 0x01, // end
     ];
     assert_eq!(chunks[0], expected);
     assert_eq!(expected.len(), 33);
+    // The same stream as version 1 (no large records) still loads.
+    let mut v1 = expected.to_vec();
+    v1[8] = 1;
+    assert!(restore_ok(&[v1]).logically_equal(&ks));
 }
 
 #[test]
