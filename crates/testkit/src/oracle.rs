@@ -53,6 +53,11 @@ impl RedisServer {
         Conn::unix(&self.socket).expect("connect to redis-server")
     }
 
+    /// The Unix socket it listens on (for clients other than [`Conn`]).
+    pub fn socket(&self) -> &Path {
+        &self.socket
+    }
+
     /// The server's data directory.
     pub fn dir(&self) -> &Path {
         self.dir.path()
