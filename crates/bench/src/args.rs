@@ -87,12 +87,12 @@ pub enum Tool {
 pub struct LoadArgs {
     #[command(flatten)]
     pub common: Common,
-    /// Durability pair: keel fsync vs Redis appendfsync always, os vs
-    /// everysec, memory vs no AOF, or all three.
-    #[arg(long, value_enum, default_value = "memory")]
-    pub durability: DurabilityArg,
+    /// Durability pairs (comma-separated): keel fsync vs Redis appendfsync
+    /// always, os vs everysec, memory vs no AOF, or all three.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "memory")]
+    pub durability: Vec<DurabilityArg>,
     /// Workloads to run (comma-separated): set-3b, get-3b, set-1k, get-1k,
-    /// incr, lpush, sadd, zadd, hset, latency, pubsub. Default: all.
+    /// incr, lpush, sadd, zadd, hset, evalsha, latency, pubsub. Default: all.
     #[arg(long, short = 'w', value_delimiter = ',', value_name = "NAMES")]
     pub workload: Vec<String>,
     /// Seconds each run lasts (default 1).
@@ -281,8 +281,13 @@ impl LoadArgs {
             } else {
                 &self.clients
             };
+            let fixed = w.fixed_pipeline().map(|p| [p]);
+            let pipelines: &[usize] = match &fixed {
+                Some(p) => p,
+                None => &self.pipeline,
+            };
             for &c in clients {
-                for &p in &self.pipeline {
+                for &p in pipelines {
                     let case = Case {
                         workload: w,
                         clients: c,
@@ -299,7 +304,10 @@ impl LoadArgs {
         }
         Ok(Plan {
             cases,
-            pairs: self.durability.pairs(),
+            pairs: Durability::ALL
+                .into_iter()
+                .filter(|d| self.durability.iter().any(|a| a.pairs().contains(d)))
+                .collect(),
             stop,
             rounds: self.rounds,
             keyspace: self.keyspace,
@@ -355,8 +363,16 @@ mod tests {
         assert_eq!(p.rounds, 3);
         assert_eq!(p.pairs, vec![Durability::Memory]);
         assert!(!p.compare);
-        // 9 workloads × 2 pipelines, the latency run and 2 pub/sub runs.
-        assert_eq!(p.cases.len(), 9 * 2 + 1 + 2);
+        // 9 workloads × 2 pipelines, evalsha (pipeline 1 only), the
+        // latency run and 2 pub/sub runs.
+        assert_eq!(p.cases.len(), 9 * 2 + 1 + 1 + 2);
+        let evalsha: Vec<String> = p
+            .cases
+            .iter()
+            .filter(|c| c.workload == Workload::Evalsha)
+            .map(Case::label)
+            .collect();
+        assert_eq!(evalsha, ["evalsha c50 P1"]);
         let latency = p
             .cases
             .iter()
@@ -401,6 +417,18 @@ mod tests {
         assert_eq!(p.stop, Stop::Duration(Duration::from_millis(500)));
         assert_eq!(p.pairs.len(), 3);
         assert!(p.compare);
+        let p = plan(&[
+            "--durability",
+            "memory,fsync,memory",
+            "-w",
+            "evalsha",
+            "-c",
+            "1,50",
+        ])
+        .unwrap();
+        assert_eq!(p.pairs, vec![Durability::Fsync, Durability::Memory]);
+        let labels: Vec<String> = p.cases.iter().map(Case::label).collect();
+        assert_eq!(labels, ["evalsha c1 P1", "evalsha c50 P1"]);
     }
 
     #[test]
@@ -422,7 +450,10 @@ mod tests {
     fn requests_and_redis_benchmark() {
         let p = plan(&["-n", "1000", "--tool", "redis-benchmark"]).unwrap();
         assert_eq!(p.stop, Stop::Requests(1000));
-        assert_eq!(p.skipped, vec![Workload::Latency, Workload::Pubsub]);
+        assert_eq!(
+            p.skipped,
+            vec![Workload::Evalsha, Workload::Latency, Workload::Pubsub]
+        );
         assert!(p.cases.iter().all(|c| c.workload != Workload::Pubsub));
     }
 

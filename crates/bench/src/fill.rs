@@ -1,5 +1,6 @@
-//! Bulk loading before a run (GET needs its keys) or for the memory
-//! benchmark: many pipelined writes over a few connections, unmeasured.
+//! Preparing a run, unmeasured: bulk loading (GET needs its keys; the
+//! memory benchmark its datasets) with many pipelined writes over a few
+//! connections, and caching the script EVALSHA calls.
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -19,6 +20,21 @@ pub async fn flush(addr: SocketAddr) -> anyhow::Result<()> {
     let mut conn = Conn::connect(addr).await?;
     expect_ok(&mut conn, &["FLUSHALL"]).await?;
     Ok(())
+}
+
+/// Caches `source` on the server with SCRIPT LOAD and checks that the
+/// server names it `sha1`, the digest the workload's EVALSHA sends; fails
+/// with the server's reply otherwise (a server without scripting answers
+/// with an error).
+pub async fn load_script(addr: SocketAddr, source: &str, sha1: &str) -> anyhow::Result<()> {
+    let mut conn = Conn::connect(addr)
+        .await
+        .with_context(|| format!("cannot connect to {addr}"))?;
+    match conn.call(&["SCRIPT", "LOAD", source]).await? {
+        resp::Frame::Bulk(digest) if digest == sha1.as_bytes() => Ok(()),
+        resp::Frame::Error(e) => bail!("SCRIPT LOAD of the workload's script failed: {e}"),
+        other => bail!("SCRIPT LOAD of the workload's script answered {other:?}, expected {sha1}"),
+    }
 }
 
 /// Sends `count` commands, the `i`-th written by `write(i, out)`, and fails

@@ -26,7 +26,7 @@ pub fn test_name(w: Workload) -> Option<&'static str> {
         Workload::Sadd => Some("sadd"),
         Workload::Zadd => Some("zadd"),
         Workload::Hset => Some("hset"),
-        Workload::Latency | Workload::Pubsub => None,
+        Workload::Evalsha | Workload::Latency | Workload::Pubsub => None,
     }
 }
 

@@ -9,7 +9,7 @@ use anyhow::Context;
 use tokio::runtime::Runtime;
 
 use crate::args::{Case, Plan, Tool};
-use crate::fill::{fill, flush};
+use crate::fill::{fill, flush, load_script};
 use crate::loadgen::{self, LoadSpec, Stop};
 use crate::pubsub::{self, PubsubSpec};
 use crate::redis_benchmark;
@@ -166,8 +166,8 @@ fn run_pair(
     })
 }
 
-/// Prepares the server for a case (FLUSHALL, then the keys GET reads) and
-/// runs it.
+/// Prepares the server for a case (FLUSHALL, then the keys GET reads or
+/// the script EVALSHA calls) and runs it.
 fn measure(
     rt: &Runtime,
     plan: &Plan,
@@ -187,6 +187,9 @@ fn measure(
                 resp::Frame::encode_command(&[&b"SET"[..], &key, &value], out);
             })
             .await?;
+        }
+        if let Some((source, sha1)) = case.workload.script() {
+            load_script(addr, source, sha1).await?;
         }
         anyhow::Ok(())
     })?;

@@ -8,6 +8,18 @@ use serde::Serialize;
 /// collections stay small (compact encodings) and mostly grow.
 const MEMBERS: u64 = 1000;
 
+/// The `evalsha` workload's script: a counter with a TTL, as rate limiters
+/// and quotas keep them. Loaded with SCRIPT LOAD before each run.
+pub const INCR_EXPIRE: &str =
+    "local n = redis.call('INCR', KEYS[1])\nredis.call('EXPIRE', KEYS[1], ARGV[1])\nreturn n";
+
+/// SHA1 of [`INCR_EXPIRE`], the digest EVALSHA names it by; the run
+/// checks that SCRIPT LOAD answers exactly this.
+pub const INCR_EXPIRE_SHA1: &str = "92d456942e48ac2de0da0555eb7cd5066a4d8572";
+
+/// The TTL in seconds the `evalsha` script sets on its counters.
+const INCR_EXPIRE_TTL: &[u8] = b"60";
+
 /// One kind of load.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(into = "&'static str")]
@@ -30,6 +42,9 @@ pub enum Workload {
     Zadd,
     /// HSET of a random field to random hashes.
     Hset,
+    /// EVALSHA of [`INCR_EXPIRE`] (INCR then EXPIRE) on random counters,
+    /// always without pipelining.
+    Evalsha,
     /// One client, no pipelining, SET and GET alternately: latency.
     Latency,
     /// One publisher, many subscribers: messages delivered per second.
@@ -44,7 +59,7 @@ impl From<Workload> for &'static str {
 
 impl Workload {
     /// Every workload, in the order they run.
-    pub const ALL: [Workload; 11] = [
+    pub const ALL: [Workload; 12] = [
         Workload::Set3,
         Workload::Get3,
         Workload::Set1k,
@@ -54,6 +69,7 @@ impl Workload {
         Workload::Sadd,
         Workload::Zadd,
         Workload::Hset,
+        Workload::Evalsha,
         Workload::Latency,
         Workload::Pubsub,
     ];
@@ -70,6 +86,7 @@ impl Workload {
             Workload::Sadd => "sadd",
             Workload::Zadd => "zadd",
             Workload::Hset => "hset",
+            Workload::Evalsha => "evalsha",
             Workload::Latency => "latency",
             Workload::Pubsub => "pubsub",
         }
@@ -109,6 +126,19 @@ impl Workload {
     /// Clients and pipeline depth fixed by the workload itself.
     pub fn fixed_shape(self) -> Option<(usize, usize)> {
         (self == Workload::Latency).then_some((1, 1))
+    }
+
+    /// Pipeline depth fixed by the workload itself (the `--clients` list
+    /// still applies): a script call is one request and one reply, as
+    /// applications send them.
+    pub fn fixed_pipeline(self) -> Option<usize> {
+        (self == Workload::Evalsha).then_some(1)
+    }
+
+    /// The script the server must have cached (SCRIPT LOAD) before the run,
+    /// with its SHA1.
+    pub fn script(self) -> Option<(&'static str, &'static str)> {
+        (self == Workload::Evalsha).then_some((INCR_EXPIRE, INCR_EXPIRE_SHA1))
     }
 }
 
@@ -205,6 +235,11 @@ impl CommandGen {
                 let score = score.format(n % 1000).as_bytes();
                 cmd(out, &[b"ZADD", &key[..], score, &member[..]]);
             }
+            Workload::Evalsha => {
+                write_key(b"rate:", n, key);
+                let sha = INCR_EXPIRE_SHA1.as_bytes();
+                cmd(out, &[b"EVALSHA", sha, b"1", &key[..], INCR_EXPIRE_TTL]);
+            }
             Workload::Hset => {
                 write_key(b"hash:", n, key);
                 member.extend_from_slice(b"f:");
@@ -290,6 +325,14 @@ mod tests {
             .map(|f| words(f)[0].clone())
             .collect();
         assert_eq!(latency, ["SET", "GET", "SET", "GET"]);
+        let evalsha = words(&commands(Workload::Evalsha, 1)[0]);
+        assert_eq!(evalsha[..3], ["EVALSHA", INCR_EXPIRE_SHA1, "1"]);
+        assert!(evalsha[3].starts_with("rate:0000000000"));
+        assert_eq!(evalsha[4], "60");
+        assert_eq!(
+            Workload::Evalsha.script(),
+            Some((INCR_EXPIRE, INCR_EXPIRE_SHA1))
+        );
     }
 
     #[test]

@@ -5,6 +5,10 @@
 
 use std::process::Command;
 
+use bench::workload::Workload;
+
+mod support;
+
 fn keel() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_keel"));
     command.env("RUST_BACKTRACE", "0");
@@ -15,8 +19,18 @@ fn keel() -> Command {
 fn bench_compare_runs_every_workload_on_both_servers() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
+    // Until scripting lands keel cannot run evalsha (SCRIPT LOAD is an
+    // unknown command): every other workload runs. To be removed with the
+    // merge of scripting.
+    let workloads: Vec<&str> = Workload::ALL
+        .iter()
+        .filter(|w| **w != Workload::Evalsha || !support::keel_lacks_scripting())
+        .map(|w| w.name())
+        .collect();
     let out = keel()
         .args(["bench", "--compare", "--requests", "64", "--rounds", "2"])
+        .arg("--workload")
+        .arg(workloads.join(","))
         .args(["--pipeline", "1,4", "--clients", "3", "--keyspace", "500"])
         .args(["--subscribers", "3", "--json"])
         .arg(&json)
@@ -29,8 +43,9 @@ fn bench_compare_runs_every_workload_on_both_servers() {
     let report: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
     let cases = report["pairs"][0]["cases"].as_array().unwrap();
-    // 9 workloads × 2 pipelines, latency, pub/sub × 2.
-    assert_eq!(cases.len(), 21);
+    // 9 workloads × 2 pipelines, evalsha at pipeline 1, latency, pub/sub × 2.
+    let evalsha = usize::from(workloads.contains(&"evalsha"));
+    assert_eq!(cases.len(), 21 + evalsha);
     for case in cases {
         let name = case["workload"].as_str().unwrap();
         for server in ["keel", "redis"] {

@@ -20,8 +20,10 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use resp::Frame;
-use server::{Config, Durability, ServerHandle};
+use support::{keel_lacks_scripting, Keel};
 use testkit::{Conn, RedisServer};
+
+mod support;
 
 /// How long one library's run may take, worker processes included.
 const DEADLINE: Duration = Duration::from_secs(180);
@@ -209,51 +211,6 @@ impl Toolchain {
     }
 }
 
-/// A keel server in-process on 127.0.0.1:0, every write through the Raft
-/// log with fsync, stopped when dropped.
-struct Keel {
-    runtime: tokio::runtime::Runtime,
-    handle: Option<ServerHandle>,
-    _dir: tempfile::TempDir,
-}
-
-impl Keel {
-    fn start() -> Keel {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let config = Config {
-            port: 0,
-            dir: dir.path().to_path_buf(),
-            durability: Durability::Fsync,
-            ..Config::default()
-        };
-        let runtime = tokio::runtime::Builder::new_multi_thread()
-            .worker_threads(2)
-            .enable_all()
-            .build()
-            .expect("runtime");
-        let handle = runtime
-            .block_on(server::start(config))
-            .expect("keel starts");
-        Keel {
-            runtime,
-            handle: Some(handle),
-            _dir: dir,
-        }
-    }
-
-    fn addr(&self) -> std::net::SocketAddr {
-        self.handle.as_ref().expect("running").addr()
-    }
-}
-
-impl Drop for Keel {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            self.runtime.block_on(handle.shutdown());
-        }
-    }
-}
-
 /// The server a run targets.
 enum Target {
     Keel(Keel),
@@ -278,23 +235,10 @@ impl Target {
 
     fn conn(&self) -> Conn {
         match self {
-            Target::Keel(keel) => Conn::tcp(keel.addr()).expect("connect to keel"),
+            Target::Keel(keel) => keel.conn(),
             Target::Redis(redis) => redis.connect(),
         }
     }
-}
-
-/// Until scripting lands (issue 14) keel answers EVAL with "unknown
-/// command", and every library run needs it: true (after saying so) when
-/// that is still the case, so the keel run is skipped. To be removed with
-/// the merge of scripting.
-fn keel_lacks_scripting(keel: &Target) -> bool {
-    let reply = keel.conn().run(&["EVAL", "return 1", "0"]);
-    let lacks = matches!(&reply, Frame::Error(e) if e.starts_with("ERR unknown command"));
-    if lacks {
-        eprintln!("skipping the keel run: keel has no scripting yet (EVAL answered {reply:?})");
-    }
-    lacks
 }
 
 /// The output of a finished run.
@@ -407,11 +351,10 @@ fn on_keel(library: &Library) {
     let Some(toolchain) = Toolchain::find() else {
         return;
     };
-    let target = Target::Keel(Keel::start());
-    if keel_lacks_scripting(&target) {
+    if keel_lacks_scripting() {
         return;
     }
-    run(&toolchain, library, &target);
+    run(&toolchain, library, &Target::Keel(Keel::start()));
 }
 
 #[test]
