@@ -250,16 +250,10 @@ impl Target {
     }
 }
 
-/// The output of a finished run.
-struct Run {
-    stdout: String,
-    stderr: String,
-}
-
 /// Runs `library`'s script against `target` in its own process group,
 /// killed whole (worker processes too) if it passes the deadline; panics
 /// unless it exits 0 with `PASS` as its last line.
-fn run(toolchain: &Toolchain, library: &Library, target: &Target) -> Run {
+fn run(toolchain: &Toolchain, library: &Library, target: &Target) {
     let mut command = toolchain.command(library);
     command
         .env("E2E_URL", target.url())
@@ -273,25 +267,17 @@ fn run(toolchain: &Toolchain, library: &Library, target: &Target) -> Run {
     let stdout = drain(child.stdout.take().expect("stdout"));
     let stderr = drain(child.stderr.take().expect("stderr"));
     let status = wait_or_kill(&mut child, DEADLINE);
-    let out = Run {
-        stdout: stdout.join().expect("stdout reader"),
-        stderr: stderr.join().expect("stderr reader"),
-    };
+    let stdout = stdout.join().expect("stdout reader");
+    let stderr = stderr.join().expect("stderr reader");
     let what = format!("{} on {}", library.script, target.name());
     let Some(status) = status else {
-        panic!(
-            "{what}: still running after {DEADLINE:?}, killed\nstdout:\n{}\nstderr:\n{}",
-            out.stdout, out.stderr
-        );
+        panic!("{what}: still running after {DEADLINE:?}, killed\nstdout:\n{stdout}\nstderr:\n{stderr}");
     };
-    eprintln!("{what}:\n{}", out.stdout);
+    eprintln!("{what}:\n{stdout}");
     assert!(
-        status.success() && out.stdout.lines().last() == Some("PASS"),
-        "{what}: {status}\nstdout:\n{}\nstderr:\n{}",
-        out.stdout,
-        out.stderr
+        status.success() && stdout.lines().last() == Some("PASS"),
+        "{what}: {status}\nstdout:\n{stdout}\nstderr:\n{stderr}"
     );
-    out
 }
 
 fn drain(mut pipe: impl Read + Send + 'static) -> std::thread::JoinHandle<String> {
@@ -410,7 +396,7 @@ fn ioredis_define_command_on_keel() {
 /// the keel runs themselves need): `COMMAND INFO` describes each.
 #[test]
 fn keel_knows_every_other_command_the_libraries_send() {
-    let keel = Target::Keel(Keel::start());
+    let keel = Keel::start();
     let mut conn = keel.conn();
     let commands: BTreeSet<&str> = LIBRARIES
         .iter()
