@@ -9,8 +9,12 @@ const MAX_LINE: usize = 64 * 1024;
 const UNAUTHENTICATED_MULTIBULK: i64 = 10;
 /// Bulk length allowed before the client authenticated.
 const UNAUTHENTICATED_BULK: i64 = 16 * 1024;
-/// Arguments reserved up front, whatever count the client declares.
+/// Most arguments reserved up front, whatever count the client declares.
 const PREALLOCATED_ARGS: usize = 1024;
+/// Fewest bytes one argument takes on the wire (`$0\r\n\r\n`): to ensure
+/// a declared count cannot reserve memory the client has not sent, no more
+/// arguments are reserved than the bytes that arrived could hold.
+const MIN_ARG_WIRE_BYTES: usize = 6;
 
 /// Hard limits applied while parsing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,6 +81,10 @@ pub struct RequestParser {
 struct Multibulk {
     remaining: usize,
     args: Vec<Bytes>,
+    /// Wire bytes of this command consumed so far (header included): the
+    /// arguments share the read buffers they were split from, so this is
+    /// what they keep alive.
+    consumed: usize,
     /// Length of the bulk whose header was consumed but whose data has not
     /// fully arrived.
     bulk_len: Option<usize>,
@@ -91,6 +99,16 @@ impl RequestParser {
     /// True when a command has started but is not complete.
     pub fn in_progress(&self) -> bool {
         self.pending.is_some()
+    }
+
+    /// Memory held by the partial command: the bytes it consumed from the
+    /// read buffer plus its argument slots. The reader counts it, with what
+    /// is still unparsed, against the query buffer limit, so a command
+    /// received in pieces cannot escape the limit.
+    pub fn buffered(&self) -> usize {
+        self.pending.as_ref().map_or(0, |p| {
+            p.consumed + p.args.capacity() * std::mem::size_of::<Bytes>()
+        })
     }
 
     /// Bytes the parser needs in the buffer before it can make progress on a
@@ -130,11 +148,15 @@ impl RequestParser {
                 }
                 match start_multibulk(buf, limits, authenticated)? {
                     None => return Ok(Parsed::Incomplete),
-                    Some(0) => continue,
-                    Some(count) => {
+                    Some((0, _)) => continue,
+                    Some((count, header)) => {
+                        let reserve = count
+                            .min(buf.len() / MIN_ARG_WIRE_BYTES)
+                            .min(PREALLOCATED_ARGS);
                         self.pending = Some(Multibulk {
                             remaining: count,
-                            args: Vec::with_capacity(count.min(PREALLOCATED_ARGS)),
+                            args: Vec::with_capacity(reserve),
+                            consumed: header,
                             bulk_len: None,
                         })
                     }
@@ -165,8 +187,9 @@ impl Multibulk {
             let len = match self.bulk_len {
                 Some(len) => len,
                 None => match read_bulk_header(buf, limits, authenticated)? {
-                    Some(len) => {
+                    Some((len, header)) => {
                         self.bulk_len = Some(len);
+                        self.consumed += header;
                         len
                     }
                     None => return Ok(false),
@@ -177,6 +200,7 @@ impl Multibulk {
             }
             let arg = buf.split_to(len).freeze();
             buf.advance(2);
+            self.consumed += len + 2;
             self.args.push(arg);
             self.bulk_len = None;
             self.remaining -= 1;
@@ -196,11 +220,12 @@ fn header_line(buf: &[u8], too_big: ProtocolError) -> Result<Option<usize>, Prot
     }
 }
 
+/// Reads a `*<count>` header: the count and the header's length.
 fn start_multibulk(
     buf: &mut BytesMut,
     limits: &Limits,
     authenticated: bool,
-) -> Result<Option<usize>, ProtocolError> {
+) -> Result<Option<(usize, usize)>, ProtocolError> {
     let Some(cr) = header_line(buf, ProtocolError::MultibulkLineTooBig)? else {
         return Ok(None);
     };
@@ -211,14 +236,15 @@ fn start_multibulk(
         return Err(ProtocolError::UnauthenticatedMultibulkLength);
     }
     buf.advance(cr + 2);
-    Ok(Some(count.max(0) as usize))
+    Ok(Some((count.max(0) as usize, cr + 2)))
 }
 
+/// Reads a `$<len>` header: the length and the header's length.
 fn read_bulk_header(
     buf: &mut BytesMut,
     limits: &Limits,
     authenticated: bool,
-) -> Result<Option<usize>, ProtocolError> {
+) -> Result<Option<(usize, usize)>, ProtocolError> {
     let Some(&first) = buf.first() else {
         return Ok(None);
     };
@@ -235,7 +261,7 @@ fn read_bulk_header(
         return Err(ProtocolError::UnauthenticatedBulkLength);
     }
     buf.advance(cr + 2);
-    Ok(Some(len as usize))
+    Ok(Some((len as usize, cr + 2)))
 }
 
 /// Parses one inline command line; `Some(vec![])` for a blank line.
@@ -446,6 +472,42 @@ mod tests {
             .parse(&mut buf, &Limits::default(), false)
             .unwrap_err();
         assert_eq!(err, ProtocolError::UnauthenticatedBulkLength);
+    }
+
+    #[test]
+    fn a_declared_count_reserves_only_what_arrived() {
+        let mut parser = RequestParser::new();
+        let mut buf = BytesMut::from(&b"*2147483647\r\n"[..]);
+        let parsed = parser.parse(&mut buf, &Limits::default(), true).unwrap();
+        assert_eq!(parsed, Parsed::Incomplete);
+        assert_eq!(parser.pending.as_ref().map(|p| p.args.capacity()), Some(0));
+        assert_eq!(parser.buffered(), b"*2147483647\r\n".len());
+        // Arguments that arrive later are reserved as they come.
+        buf.extend_from_slice(&b"$0\r\n\r\n".repeat(10));
+        parser.parse(&mut buf, &Limits::default(), true).unwrap();
+        let capacity = parser.pending.as_ref().map_or(0, |p| p.args.capacity());
+        assert!((10..=16).contains(&capacity), "capacity {capacity}");
+    }
+
+    #[test]
+    fn buffered_counts_every_parsed_argument() {
+        let mut parser = RequestParser::new();
+        let header = b"*1000000\r\n";
+        let empty = b"$0\r\n\r\n";
+        let mut buf = BytesMut::from(&header[..]);
+        for _ in 0..1000 {
+            buf.extend_from_slice(empty);
+        }
+        parser.parse(&mut buf, &Limits::default(), true).unwrap();
+        assert!(buf.is_empty());
+        let wire = header.len() + 1000 * empty.len();
+        let slots = 1000 * std::mem::size_of::<Bytes>();
+        assert!(parser.buffered() >= wire + slots, "{}", parser.buffered());
+        // A completed command holds nothing any more.
+        let mut buf = BytesMut::from(&b"*1\r\n$1\r\nx\r\n"[..]);
+        let mut parser = RequestParser::new();
+        parser.parse(&mut buf, &Limits::default(), true).unwrap();
+        assert_eq!(parser.buffered(), 0);
     }
 
     #[test]

@@ -34,6 +34,8 @@ pub struct ClientState {
     pub patterns: usize,
     /// Commands queued in MULTI, or `None` outside MULTI.
     pub multi: Option<usize>,
+    /// Memory of the commands queued in MULTI.
+    pub multi_mem: usize,
     pub blocked: bool,
     pub last_command: &'static str,
     pub last_interaction_ms: u64,
@@ -108,7 +110,7 @@ impl ClientInfo {
             Ok(_) => now,
             Err(since) => since,
         };
-        now.saturating_sub(since) >= limit.soft_seconds * 1000
+        now.saturating_sub(since) >= limit.soft_seconds.saturating_mul(1000)
     }
 
     /// Bytes of out-of-band output the client has not received yet.

@@ -1,7 +1,7 @@
 //! CLIENT subcommands.
 
 use std::fmt::Write;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use bytes::Bytes;
 use keyspace::{args, CmdError};
@@ -151,7 +151,7 @@ impl Connection {
         if args.len() > 4 {
             return Err(CmdError::Syntax);
         }
-        let until = Instant::now() + Duration::from_millis(ms as u64);
+        let until = clock::deadline_in(Duration::from_millis(ms as u64));
         self.shared.pause.pause(until, all);
         self.out.ok();
         Ok(())
@@ -234,7 +234,7 @@ fn describe(client: &ClientInfo, own: Option<&OutputSizes>) -> String {
     let mut line = String::new();
     let _ = writeln!(
         line,
-        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
+        "id={} addr={} laddr={} fd=0 name={} age={} idle={} flags={} db={} sub={} psub={} ssub=0 multi={} qbuf={} qbuf-free=0 argv-mem=0 multi-mem={} rbs=0 rbp=0 obl=0 oll=0 omem={} tot-mem={} events=r cmd={} user=default redir=-1 resp={}",
         client.id,
         client.addr,
         client.laddr,
@@ -247,6 +247,7 @@ fn describe(client: &ClientInfo, own: Option<&OutputSizes>) -> String {
         state.patterns,
         state.multi.map_or(-1, |n| n as i64),
         state.query_buffer,
+        state.multi_mem,
         omem,
         omem,
         state.last_command,

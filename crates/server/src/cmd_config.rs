@@ -6,6 +6,7 @@
 
 use bytes::Bytes;
 use keyspace::{glob, CmdError};
+use parking_lot::RwLockUpgradableReadGuard;
 
 use crate::config::{Config, Durability};
 use crate::connection::Connection;
@@ -79,7 +80,7 @@ const PARAMS: &[Param] = &[
         name: "maxclients",
         get: |c| c.maxclients.to_string(),
         set: Some(|c, v| {
-            c.maxclients = parse_number(v, 1)? as usize;
+            c.maxclients = integer(v, 1, u32::MAX.into())? as usize;
             Ok(())
         }),
     },
@@ -87,7 +88,7 @@ const PARAMS: &[Param] = &[
         name: "timeout",
         get: |c| c.timeout.to_string(),
         set: Some(|c, v| {
-            c.timeout = parse_number(v, 0)?;
+            c.timeout = integer(v, 0, INT_MAX)? as u64;
             Ok(())
         }),
     },
@@ -95,7 +96,7 @@ const PARAMS: &[Param] = &[
         name: "tcp-keepalive",
         get: |c| c.tcp_keepalive.to_string(),
         set: Some(|c, v| {
-            c.tcp_keepalive = parse_number(v, 0)?;
+            c.tcp_keepalive = integer(v, 0, INT_MAX)? as u64;
             Ok(())
         }),
     },
@@ -103,7 +104,7 @@ const PARAMS: &[Param] = &[
         name: "proto-max-bulk-len",
         get: |c| c.proto_max_bulk_len.to_string(),
         set: Some(|c, v| {
-            c.proto_max_bulk_len = parse_memory(v, 1024 * 1024)?;
+            c.proto_max_bulk_len = memory(v, MIN_BUFFER_LIMIT)?;
             Ok(())
         }),
     },
@@ -111,7 +112,7 @@ const PARAMS: &[Param] = &[
         name: "client-query-buffer-limit",
         get: |c| c.client_query_buffer_limit.to_string(),
         set: Some(|c, v| {
-            c.client_query_buffer_limit = parse_memory(v, 1024 * 1024)?;
+            c.client_query_buffer_limit = memory(v, MIN_BUFFER_LIMIT)?;
             Ok(())
         }),
     },
@@ -133,7 +134,7 @@ const PARAMS: &[Param] = &[
         name: "slowlog-log-slower-than",
         get: |c| c.slowlog_log_slower_than.to_string(),
         set: Some(|c, v| {
-            c.slowlog_log_slower_than = v.parse().map_err(|_| NOT_INTEGER.to_string())?;
+            c.slowlog_log_slower_than = integer(v, -1, i64::MAX)?;
             Ok(())
         }),
     },
@@ -141,7 +142,7 @@ const PARAMS: &[Param] = &[
         name: "slowlog-max-len",
         get: |c| c.slowlog_max_len.to_string(),
         set: Some(|c, v| {
-            c.slowlog_max_len = parse_number(v, 0)? as usize;
+            c.slowlog_max_len = integer(v, 0, i64::MAX)? as usize;
             Ok(())
         }),
     },
@@ -149,7 +150,8 @@ const PARAMS: &[Param] = &[
         name: "hz",
         get: |c| c.hz.to_string(),
         set: Some(|c, v| {
-            c.hz = parse_number(v, 1)?.min(500) as u32;
+            // Redis accepts any int and clamps it to the supported range.
+            c.hz = integer(v, 0, INT_MAX)?.clamp(MIN_HZ, MAX_HZ) as u32;
             Ok(())
         }),
     },
@@ -247,6 +249,14 @@ const PARAMS: &[Param] = &[
 ];
 
 const NOT_INTEGER: &str = "argument couldn't be parsed into an integer";
+const NOT_MEMORY: &str = "argument must be a memory value";
+/// C's `INT_MAX`, the upper bound of Redis's int parameters.
+const INT_MAX: i64 = i32::MAX as i64;
+/// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` (1mb).
+const MIN_BUFFER_LIMIT: i64 = 1024 * 1024;
+/// The `hz` range Redis clamps to.
+const MIN_HZ: i64 = 1;
+const MAX_HZ: i64 = 500;
 
 impl Connection {
     fn config_help(&mut self) -> Result<(), CmdError> {
@@ -267,7 +277,9 @@ impl Connection {
     }
 
     fn config_get(&mut self, patterns: &[Bytes]) {
-        let config = self.shared.config.read().clone();
+        let mut config = self.shared.config.read().clone();
+        // Durability as the log applies it, not as last requested.
+        config.durability = self.shared.store.durability();
         let matching: Vec<&Param> = PARAMS
             .iter()
             .filter(|p| {
@@ -284,38 +296,23 @@ impl Connection {
     }
 
     /// Applies every pair or none (Redis 7 semantics).
+    ///
+    /// To ensure no update is lost, the whole change (clone, modify,
+    /// switch the log's durability, store) is one critical section: it
+    /// holds the config's upgradable lock, which excludes other CONFIG SETs
+    /// but not readers, and upgrades it to store the result.
     fn config_set(&mut self, pairs: &[Bytes]) -> Result<(), CmdError> {
         if !pairs.len().is_multiple_of(2) {
             return Err(CmdError::Arity("config|set".into()));
         }
-        let mut updated = self.shared.config.read().clone();
-        let mut seen = Vec::new();
-        for pair in pairs.chunks(2) {
-            let name = String::from_utf8_lossy(&pair[0]).to_lowercase();
-            let value = String::from_utf8_lossy(&pair[1]).into_owned();
-            let Some(param) = PARAMS.iter().find(|p| p.name == name) else {
-                return Err(CmdError::err(format!(
-                    "Unknown option or number of arguments for CONFIG SET - '{name}'"
-                )));
-            };
-            let failed = |why: &str| {
-                CmdError::err(format!(
-                    "CONFIG SET failed (possibly related to argument '{name}') - {why}"
-                ))
-            };
-            if seen.contains(&param.name) {
-                return Err(failed("duplicate parameter"));
-            }
-            seen.push(param.name);
-            let Some(set) = param.set else {
-                return Err(failed("can't set immutable config"));
-            };
-            set(&mut updated, &value).map_err(|why| failed(&why))?;
-        }
+        let current = self.shared.config.upgradable_read();
+        let mut updated = current.clone();
+        updated.durability = self.shared.store.durability();
+        apply_pairs(&mut updated, pairs)?;
         updated
             .validate()
             .map_err(|e| CmdError::err(format!("CONFIG SET failed - {e}")))?;
-        if updated.durability != self.shared.config.read().durability {
+        if updated.durability != self.shared.store.durability() {
             self.shared
                 .store
                 .engine()
@@ -326,10 +323,39 @@ impl Connection {
                     ))
                 })?;
         }
-        *self.shared.config.write() = updated;
+        *RwLockUpgradableReadGuard::upgrade(current) = updated;
         self.out.ok();
         Ok(())
     }
+}
+
+/// Sets each `name value` pair on `config`, with Redis's errors for
+/// unknown, duplicate, immutable and invalid parameters.
+fn apply_pairs(config: &mut Config, pairs: &[Bytes]) -> Result<(), CmdError> {
+    let mut seen = Vec::new();
+    for pair in pairs.chunks(2) {
+        let name = String::from_utf8_lossy(&pair[0]).to_lowercase();
+        let value = String::from_utf8_lossy(&pair[1]).into_owned();
+        let Some(param) = PARAMS.iter().find(|p| p.name == name) else {
+            return Err(CmdError::err(format!(
+                "Unknown option or number of arguments for CONFIG SET - '{name}'"
+            )));
+        };
+        let failed = |why: &str| {
+            CmdError::err(format!(
+                "CONFIG SET failed (possibly related to argument '{name}') - {why}"
+            ))
+        };
+        if seen.contains(&param.name) {
+            return Err(failed("duplicate parameter"));
+        }
+        seen.push(param.name);
+        let Some(set) = param.set else {
+            return Err(failed("can't set immutable config"));
+        };
+        set(config, &value).map_err(|why| failed(&why))?;
+    }
+    Ok(())
 }
 
 fn yes_no(b: bool) -> String {
@@ -344,22 +370,47 @@ fn parse_bool(v: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_number(v: &str, min: u64) -> Result<u64, String> {
-    let n: u64 = v.parse().map_err(|_| NOT_INTEGER.to_string())?;
-    if n < min {
-        return Err(format!("argument must be at least {min}"));
-    }
-    Ok(n)
+/// Parses an integer parameter like Redis's numeric configs: a strict
+/// decimal (`string2ll`) within `min..=max`, with Redis's error texts.
+fn integer(v: &str, min: i64, max: i64) -> Result<i64, String> {
+    let n = resp::parse_int(v.as_bytes()).ok_or_else(|| NOT_INTEGER.to_string())?;
+    within(n, min, max)
 }
 
-/// Parses a size like Redis: `100`, `1k` (1000), `1kb` (1024), `mb`, `gb`.
-pub fn parse_memory(v: &str, min: u64) -> Result<u64, String> {
+/// Parses a memory parameter (see [`parse_memory`]) within
+/// `min..=i64::MAX` bytes, with Redis's error texts.
+fn memory(v: &str, min: i64) -> Result<u64, String> {
+    let bytes = parse_memory(v).ok_or_else(|| NOT_MEMORY.to_string())?;
+    let bytes = i64::try_from(bytes).map_err(|_| out_of_range(min, i64::MAX))?;
+    within(bytes, min, i64::MAX).map(|n| n as u64)
+}
+
+fn within(n: i64, min: i64, max: i64) -> Result<i64, String> {
+    if (min..=max).contains(&n) {
+        Ok(n)
+    } else {
+        Err(out_of_range(min, max))
+    }
+}
+
+fn out_of_range(min: i64, max: i64) -> String {
+    format!("argument must be between {min} and {max} inclusive")
+}
+
+/// Parses a size like Redis's `memtoull`: digits (leading zeros allowed,
+/// saturating at `u64::MAX`) and an optional unit `b`, `k` (1000), `kb`
+/// (1024), `m`, `mb`, `g`, `gb`, in any case. No sign, no spaces.
+pub fn parse_memory(v: &str) -> Option<u64> {
     let lower = v.to_ascii_lowercase();
     let digits_end = lower
         .find(|c: char| !c.is_ascii_digit())
         .unwrap_or(lower.len());
     let (digits, unit) = lower.split_at(digits_end);
-    let n: u64 = digits.parse().map_err(|_| NOT_INTEGER.to_string())?;
+    let n = if digits.is_empty() {
+        0
+    } else {
+        digits.parse::<u64>().unwrap_or(u64::MAX)
+    };
     let multiplier = match unit {
         "" | "b" => 1,
         "k" => 1000,
@@ -368,28 +419,19 @@ pub fn parse_memory(v: &str, min: u64) -> Result<u64, String> {
         "mb" => 1024 * 1024,
         "g" => 1_000_000_000,
         "gb" => 1024 * 1024 * 1024,
-        _ => return Err(NOT_INTEGER.to_string()),
+        _ => return None,
     };
-    let bytes = n
-        .checked_mul(multiplier)
-        .ok_or_else(|| NOT_INTEGER.to_string())?;
-    if bytes < min {
-        return Err(format!("argument must be at least {min}"));
-    }
-    Ok(bytes)
+    Some(n.saturating_mul(multiplier))
 }
 
 fn set_output_limits(c: &mut Config, v: &str) -> Result<(), String> {
     let words: Vec<&str> = v.split_whitespace().collect();
-    if !words.len().is_multiple_of(4) {
+    if words.is_empty() || !words.len().is_multiple_of(4) {
         return Err("Wrong number of arguments in buffer limit configuration.".into());
     }
     for class in words.chunks(4) {
-        let limit = crate::config::BufferLimit {
-            hard: parse_memory(class[1], 0)?,
-            soft: parse_memory(class[2], 0)?,
-            soft_seconds: parse_number(class[3], 0)?,
-        };
+        let limit = buffer_limit(&class[1..])
+            .ok_or("Error in hard, soft or soft_seconds setting in buffer limit configuration.")?;
         match class[0].to_ascii_lowercase().as_str() {
             "normal" => c.client_output_buffer_limit.normal = limit,
             "pubsub" => c.client_output_buffer_limit.pubsub = limit,
@@ -402,18 +444,33 @@ fn set_output_limits(c: &mut Config, v: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// One class's `hard soft soft_seconds`: two memory values and seconds in
+/// `0..=INT_MAX` (Redis keeps them in an int).
+fn buffer_limit(words: &[&str]) -> Option<crate::config::BufferLimit> {
+    let soft_seconds = words[2].parse::<u64>().ok()?;
+    (soft_seconds <= INT_MAX as u64).then_some(())?;
+    Some(crate::config::BufferLimit {
+        hard: parse_memory(words[0])?,
+        soft: parse_memory(words[1])?,
+        soft_seconds,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn memory_units() {
-        assert_eq!(parse_memory("100", 0), Ok(100));
-        assert_eq!(parse_memory("1k", 0), Ok(1000));
-        assert_eq!(parse_memory("1KB", 0), Ok(1024));
-        assert_eq!(parse_memory("2gb", 0), Ok(2 * 1024 * 1024 * 1024));
-        assert!(parse_memory("x", 0).is_err());
-        assert!(parse_memory("1tb", 0).is_err());
+        assert_eq!(parse_memory("100"), Some(100));
+        assert_eq!(parse_memory("1k"), Some(1000));
+        assert_eq!(parse_memory("1KB"), Some(1024));
+        assert_eq!(parse_memory("02gb"), Some(2 * 1024 * 1024 * 1024));
+        assert_eq!(parse_memory("99999999999999999999"), Some(u64::MAX));
+        assert_eq!(parse_memory("x"), None);
+        assert_eq!(parse_memory("1tb"), None);
+        assert_eq!(parse_memory("-1"), None);
+        assert_eq!(parse_memory("+1"), None);
     }
 
     #[test]

@@ -157,7 +157,7 @@ impl Connection {
     }
 
     pub(crate) async fn reset(&mut self) -> Result<(), CmdError> {
-        self.session.multi = None;
+        self.end_multi();
         self.unwatch().await;
         self.unsubscribe_all_channels(false);
         self.unsubscribe_all_patterns(false);
@@ -169,7 +169,6 @@ impl Connection {
         {
             let mut state = self.info.state.lock();
             state.db = 0;
-            state.multi = None;
             state.name = None;
         }
         self.out.simple("RESET");

@@ -151,7 +151,7 @@ fn memory(_: &Shared, out: &mut String) {
 }
 
 fn persistence(shared: &Shared, out: &mut String) {
-    let durability = shared.config.read().durability;
+    let durability = shared.store.durability();
     let engine = shared.store.engine();
     let stats = engine.log_stats().unwrap_or_default();
     field(out, "loading", 0);

@@ -36,11 +36,20 @@ impl Connection {
         Ok(())
     }
 
+    /// Leaves MULTI, if in it: the queue, handed to the caller, no
+    /// longer shows in CLIENT LIST.
+    pub(crate) fn end_multi(&mut self) -> Option<Multi> {
+        let multi = self.session.multi.take()?;
+        let mut state = self.info.state.lock();
+        state.multi = None;
+        state.multi_mem = 0;
+        Some(multi)
+    }
+
     pub(crate) async fn discard(&mut self) -> Result<(), CmdError> {
-        if self.session.multi.take().is_none() {
+        if self.end_multi().is_none() {
             return Err(CmdError::err("DISCARD without MULTI"));
         }
-        self.info.state.lock().multi = None;
         self.unwatch().await;
         self.out.ok();
         Ok(())
@@ -77,10 +86,9 @@ impl Connection {
     }
 
     pub(crate) async fn exec(&mut self) -> Result<(), CmdError> {
-        let Some(multi) = self.session.multi.take() else {
+        let Some(multi) = self.end_multi() else {
             return Err(CmdError::err("EXEC without MULTI"));
         };
-        self.info.state.lock().multi = None;
         if multi.failed {
             self.unwatch().await;
             return Err(CmdError::Other(

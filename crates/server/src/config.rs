@@ -148,6 +148,12 @@ impl Default for Config {
     }
 }
 
+/// C's `INT_MAX`: Redis keeps `timeout`, `tcp-keepalive` and soft-limit
+/// seconds in an int.
+const INT_MAX: u64 = i32::MAX as u64;
+/// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` (1mb).
+const MIN_BUFFER_LIMIT: u64 = 1024 * 1024;
+
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -189,14 +195,28 @@ impl Config {
         if !(1..=1_000_000).contains(&self.databases) {
             return invalid("databases must be between 1 and 1000000");
         }
-        if self.maxclients == 0 {
-            return invalid("maxclients must be at least 1");
+        if !(1..=u32::MAX as usize).contains(&self.maxclients) {
+            return invalid("maxclients must be between 1 and 4294967295");
         }
-        if self.proto_max_bulk_len < 1024 * 1024 {
-            return invalid("proto-max-bulk-len must be at least 1mb");
+        // Redis's ranges; they also keep every deadline computed from a
+        // setting representable.
+        if self.timeout > INT_MAX || self.tcp_keepalive > INT_MAX {
+            return invalid("timeout and tcp-keepalive must be between 0 and 2147483647");
         }
-        if self.client_query_buffer_limit < 1024 * 1024 {
-            return invalid("client-query-buffer-limit must be at least 1mb");
+        let limits = self.client_output_buffer_limit;
+        if limits.normal.soft_seconds > INT_MAX || limits.pubsub.soft_seconds > INT_MAX {
+            return invalid("soft-seconds must be between 0 and 2147483647");
+        }
+        if self.slowlog_log_slower_than < -1 || self.slowlog_max_len > i64::MAX as usize {
+            return invalid("slowlog-log-slower-than must be at least -1, slowlog-max-len at most 9223372036854775807");
+        }
+        if !(MIN_BUFFER_LIMIT..=i64::MAX as u64).contains(&self.proto_max_bulk_len) {
+            return invalid("proto-max-bulk-len must be between 1mb and 9223372036854775807");
+        }
+        if !(MIN_BUFFER_LIMIT..=i64::MAX as u64).contains(&self.client_query_buffer_limit) {
+            return invalid(
+                "client-query-buffer-limit must be between 1mb and 9223372036854775807",
+            );
         }
         if self.log_segment_bytes < 4096 {
             return invalid("log-segment-bytes must be at least 4096");
@@ -243,6 +263,14 @@ mod tests {
         let mut config = Config::default();
         assert!(config.validate().is_ok());
         config.databases = 0;
+        assert!(config.validate().is_err());
+        let mut config = Config {
+            timeout: i32::MAX as u64 + 1,
+            ..Config::default()
+        };
+        assert!(config.validate().is_err());
+        config.timeout = i32::MAX as u64;
+        config.client_output_buffer_limit.pubsub.soft_seconds = u64::MAX;
         assert!(config.validate().is_err());
     }
 

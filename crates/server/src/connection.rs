@@ -16,6 +16,7 @@ use tracing::Instrument;
 
 use crate::blocking::Waiter;
 use crate::client::{ClientInfo, Control};
+use crate::clock;
 use crate::shared::Shared;
 use crate::store::{engine_error, Batch};
 
@@ -42,10 +43,46 @@ pub struct Queued {
     pub db: usize,
 }
 
+impl Queued {
+    /// Queued arguments shorter than this are copied out of the read buffer
+    /// they were parsed from: to ensure the queue holds what it counts, a
+    /// small argument must not keep a whole read buffer alive.
+    const COPY_BELOW: usize = READ_CHUNK;
+
+    /// A queued command, holding its arguments in memory of their own.
+    pub fn new(spec: &'static keyspace::CommandSpec, args: Vec<Bytes>, db: usize) -> Queued {
+        let args = args
+            .into_iter()
+            .map(|a| {
+                if a.len() < Self::COPY_BELOW {
+                    Bytes::copy_from_slice(&a)
+                } else {
+                    a
+                }
+            })
+            .collect();
+        Queued { spec, args, db }
+    }
+
+    /// Memory this queued command holds: its arguments, their slots and
+    /// the entry itself.
+    pub fn size(&self) -> usize {
+        std::mem::size_of::<Queued>()
+            + self
+                .args
+                .iter()
+                .map(|a| a.len() + std::mem::size_of::<Bytes>())
+                .sum::<usize>()
+    }
+}
+
 /// MULTI state.
 #[derive(Debug, Default)]
 pub struct Multi {
     pub queued: Vec<Queued>,
+    /// Memory the queue holds ([`Queued::size`]); it counts against the
+    /// query buffer limit, as in Redis.
+    pub bytes: usize,
     /// Database for the next queued command.
     pub db: usize,
     /// A command failed to queue: EXEC answers EXECABORT.
@@ -119,12 +156,11 @@ pub async fn serve(shared: Arc<Shared>, stream: TcpStream, peer: SocketAddr, loc
         if let Err(e) = conn.run().await {
             tracing::debug!(error = %e, "connection error");
         }
-        conn.cleanup().await;
+        conn.unwatch().await;
         tracing::debug!("disconnected");
     }
     .instrument(span)
     .await;
-    shared.clients.unregister(info.id);
 }
 
 impl Connection {
@@ -133,7 +169,7 @@ impl Connection {
     /// and the optional idle timer.
     async fn run(&mut self) -> std::io::Result<()> {
         loop {
-            let commands = self.parse_commands();
+            let (commands, more) = self.parse_commands();
             if !commands.is_empty() {
                 // Boxed: the (large) execution state exists only while
                 // commands run, so an idle connection's task stays small.
@@ -142,6 +178,9 @@ impl Connection {
             self.flush().await?;
             if self.closing || self.info.is_killed() {
                 return Ok(());
+            }
+            if more {
+                continue;
             }
             if self.read_buf.is_empty() && !self.parser.in_progress() {
                 // Idle connections keep no buffers.
@@ -182,24 +221,41 @@ impl Connection {
                     .stats
                     .net_input_bytes
                     .fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
-                let limit = self.shared.config.read().client_query_buffer_limit;
-                if self.read_buf.len() as u64 > limit {
-                    tracing::warn!(
-                        client = self.info.id,
-                        "closing client that exceeded the query buffer limit"
-                    );
-                    return Ok(false);
-                }
-                Ok(true)
+                Ok(!self.over_query_buffer_limit())
             }
             Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(true),
             Err(e) => Err(e),
         }
     }
 
-    /// Parses every complete command in the read buffer. A framing error
+    /// True (and logged) when the client's query buffer, in Redis's broad
+    /// sense, exceeds `client-query-buffer-limit`: unparsed input, the
+    /// partial command the parser holds and the MULTI queue. Such a client
+    /// is disconnected without a reply, as Redis does.
+    pub fn over_query_buffer_limit(&self) -> bool {
+        let limit = self.shared.config.read().client_query_buffer_limit;
+        let queued = self.session.multi.as_ref().map_or(0, |m| m.bytes);
+        let used = self.read_buf.len() + self.parser.buffered() + queued;
+        let over = used as u64 > limit;
+        if over {
+            tracing::warn!(
+                client = self.info.id,
+                used,
+                "closing client that reached the query buffer limit"
+            );
+        }
+        over
+    }
+
+    /// Parses the complete commands in the read buffer; true with them if
+    /// parsing stopped early and the buffer may hold more. A framing error
     /// queues `-ERR Protocol error: ...` and closes the connection.
-    fn parse_commands(&mut self) -> Vec<Vec<Bytes>> {
+    ///
+    /// To ensure each command is parsed with the authentication state that
+    /// holds when it runs, an unauthenticated client's commands are parsed
+    /// one at a time: an AUTH lifts the tighter limits for the rest of its
+    /// pipeline.
+    fn parse_commands(&mut self) -> (Vec<Vec<Bytes>>, bool) {
         let limits = {
             let config = self.shared.config.read();
             Limits {
@@ -213,7 +269,12 @@ impl Connection {
                 .parser
                 .parse(&mut self.read_buf, &limits, self.session.authenticated)
             {
-                Ok(Parsed::Command(args)) => commands.push(args),
+                Ok(Parsed::Command(args)) => {
+                    commands.push(args);
+                    if !self.session.authenticated {
+                        return (commands, true);
+                    }
+                }
                 Ok(Parsed::Incomplete) => break,
                 Err(e) => {
                     // Commands before the bad frame still run; then close.
@@ -222,7 +283,7 @@ impl Connection {
                 }
             }
         }
-        commands
+        (commands, false)
     }
 
     /// Writes the pending output with one write call.
@@ -277,7 +338,7 @@ impl Connection {
     /// unblocked or killed, or the connection closes.
     pub async fn block(&mut self, args: Vec<Bytes>, request: BlockRequest, waiter: Waiter) {
         let deadline = (request.timeout_ms > 0)
-            .then(|| Instant::now() + Duration::from_millis(request.timeout_ms));
+            .then(|| clock::deadline_in(Duration::from_millis(request.timeout_ms)));
         self.info.state.lock().blocked = true;
         let outcome = loop {
             tokio::select! {
@@ -352,31 +413,25 @@ impl Connection {
         }
     }
 
-    /// Releases what the connection holds elsewhere: subscriptions, watches.
-    async fn cleanup(&mut self) {
-        for channel in std::mem::take(&mut self.session.channels) {
-            self.shared.hub.unsubscribe(self.info.id, &channel);
-        }
-        for pattern in std::mem::take(&mut self.session.patterns) {
-            self.shared.hub.punsubscribe(self.info.id, &pattern);
-        }
-        self.unwatch().await;
-    }
-
     /// Drops this connection's WATCHes (through the log, where they live).
     pub async fn unwatch(&mut self) {
-        if std::mem::take(&mut self.session.watching) {
-            let batch = Batch {
-                ops: vec![Op::Unwatch {
-                    session: self.session_id(),
-                }],
-                resp3: false,
-                waiter: None,
-            };
+        if let Some(batch) = self.unwatch_batch() {
             if let Err(e) = self.shared.store.write(batch).await {
                 tracing::warn!(error = %e, "could not drop a connection's watches");
             }
         }
+    }
+
+    /// The logged op that drops this connection's WATCHes, if it has any
+    /// (it then no longer counts as watching).
+    fn unwatch_batch(&mut self) -> Option<Batch> {
+        std::mem::take(&mut self.session.watching).then(|| Batch {
+            ops: vec![Op::Unwatch {
+                session: self.session_id(),
+            }],
+            resp3: false,
+            waiter: None,
+        })
     }
 
     /// This connection's WATCH session id.
@@ -385,11 +440,38 @@ impl Connection {
     }
 }
 
+impl Drop for Connection {
+    /// To ensure a connection task that ends any way, a panic included,
+    /// affects no one else, the connection releases here what it holds
+    /// elsewhere: its subscriptions, its WATCH session (dropped through the
+    /// log by a task of its own if the connection could not do it) and its
+    /// client registry entry, i.e. its `maxclients` slot.
+    fn drop(&mut self) {
+        for channel in std::mem::take(&mut self.session.channels) {
+            self.shared.hub.unsubscribe(self.info.id, &channel);
+        }
+        for pattern in std::mem::take(&mut self.session.patterns) {
+            self.shared.hub.punsubscribe(self.info.id, &pattern);
+        }
+        if let (Some(batch), Ok(runtime)) =
+            (self.unwatch_batch(), tokio::runtime::Handle::try_current())
+        {
+            let shared = self.shared.clone();
+            runtime.spawn(async move {
+                if let Err(e) = shared.store.write(batch).await {
+                    tracing::warn!(error = %e, "could not drop a connection's watches");
+                }
+            });
+        }
+        self.shared.clients.unregister(self.info.id);
+    }
+}
+
 /// Sleeps for `duration`, or forever. To keep idle connections small the
 /// timer is boxed: a connection without a timeout carries none in its
 /// future (a tokio `Sleep` is over 100 bytes).
 async fn sleep_opt(duration: Option<Duration>) {
-    sleep_until_opt(duration.map(|d| Instant::now() + d)).await
+    sleep_until_opt(duration.map(clock::deadline_in)).await
 }
 
 /// Sleeps until `deadline`, or forever; boxed as in [`sleep_opt`].

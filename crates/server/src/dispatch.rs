@@ -45,6 +45,8 @@ impl Connection {
     }
 
     async fn run_one(&mut self, args: Vec<Bytes>, pending: &mut PendingWrites) {
+        #[cfg(feature = "fault-injection")]
+        crate::fault::inject(&args);
         let spec = match table::resolve(&args) {
             Ok(spec) => spec,
             Err(e) => {
@@ -143,8 +145,20 @@ impl Connection {
                 }
             }
         }
-        multi.queued.push(Queued { spec, args, db });
-        self.info.state.lock().multi = Some(multi.queued.len());
+        let queued = Queued::new(spec, args, db);
+        multi.bytes += queued.size();
+        multi.queued.push(queued);
+        let (count, bytes) = (multi.queued.len(), multi.bytes);
+        if self.over_query_buffer_limit() {
+            // Redis closes the connection; the queue goes now.
+            self.end_multi();
+            self.closing = true;
+            return;
+        }
+        let mut state = self.info.state.lock();
+        state.multi = Some(count);
+        state.multi_mem = bytes;
+        drop(state);
         self.out.simple("QUEUED");
     }
 

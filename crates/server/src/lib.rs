@@ -22,6 +22,8 @@ pub mod config;
 mod connection;
 mod dispatch;
 mod expire;
+#[cfg(feature = "fault-injection")]
+mod fault;
 mod listener;
 mod pubsub;
 mod registry;

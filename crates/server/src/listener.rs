@@ -73,11 +73,25 @@ pub async fn accept_loop(shared: Arc<Shared>, listener: TcpListener) {
                     tokio::time::sleep(Duration::from_millis(10)).await;
                 }
             },
-            Some(_) = connections.join_next(), if !connections.is_empty() => {}
+            Some(joined) = connections.join_next(), if !connections.is_empty() => {
+                report_panic(joined);
+            }
             _ = shared.shutting_down() => break,
         }
     }
-    while connections.join_next().await.is_some() {}
+    while let Some(joined) = connections.join_next().await {
+        report_panic(joined);
+    }
+}
+
+/// Logs a connection task that panicked. The panic ended that connection
+/// only; the connection released what it held when it was dropped.
+fn report_panic(joined: Result<(), tokio::task::JoinError>) {
+    if let Err(e) = joined {
+        if e.is_panic() {
+            tracing::error!(error = %e, "a connection task panicked; its client was disconnected");
+        }
+    }
 }
 
 /// Applies maxclients and protected mode; sets socket options.

@@ -83,6 +83,16 @@ impl Store {
         self.engine.as_ref()
     }
 
+    /// The durability acknowledged writes get, as the log applies it now
+    /// (what CONFIG GET and INFO report).
+    pub fn durability(&self) -> Durability {
+        match self.engine.durability() {
+            storage::Durability::Fsync => Durability::Fsync,
+            storage::Durability::Os => Durability::Os,
+            storage::Durability::Memory => Durability::Memory,
+        }
+    }
+
     /// The WATCH session id of client `client` of this process.
     pub fn session_id(&self, client: u64) -> u64 {
         SessionId {
