@@ -42,8 +42,10 @@ mod wal;
 pub use bytes::Bytes;
 pub use check::{check, check_dirs, CheckReport, Damage, SnapshotSummary, WalSummary};
 pub use error::{SnapshotError, WalError};
-pub use group_commit::{Callback, Durability, GroupCommit, OS_SYNC_INTERVAL};
-pub use meta::{Meta, MetaStore, PurgePoint, MAX_META_LEN};
+pub use group_commit::{
+    Callback, Durability, GroupCommit, DURABLE_END_IDLE, DURABLE_END_INTERVAL, OS_SYNC_INTERVAL,
+};
+pub use meta::{LogEnd, Meta, MetaStore, PurgePoint, MAX_META_LEN};
 pub use reader::{scan_entries, WalReader};
 pub use record::MAX_ENTRY_LEN;
 pub use recovery::{Recovery, TornTail, META_FILE};
