@@ -13,7 +13,8 @@ pub struct ServerArgs {
     /// TOML configuration file (see keel.example.toml).
     #[arg(long, short = 'c')]
     config: Option<PathBuf>,
-    /// TCP port (0 picks a free port).
+    /// TCP port; 0 picks a free one. Once listening, keel prints
+    /// `keel listening on ADDRESS` on stdout for every address it bound.
     #[arg(long)]
     port: Option<u16>,
     /// Address to listen on (repeat for several).
@@ -94,6 +95,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
         let handle = server::start(config.clone()).await?;
+        report_addresses(handle.addrs());
         tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
         let stop = tokio::select! {
             _ = stop_signal() => {
@@ -116,6 +118,21 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             Stop::Failed(cause) => Err(anyhow::anyhow!("keel stopped after a fatal failure: {cause}")),
         }
     })
+}
+
+/// Prints the addresses the server listens on, one line each, so that
+/// whoever started it with `--port 0` learns the port without racing for
+/// it. A closed stdout does not stop the server.
+fn report_addresses(addrs: &[std::net::SocketAddr]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = addrs
+        .iter()
+        .try_for_each(|addr| writeln!(out, "keel listening on {addr}"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot print the listening addresses on stdout");
+    }
 }
 
 /// Raises the soft limit on open files so `maxclients` connections fit

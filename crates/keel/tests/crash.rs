@@ -2,69 +2,20 @@
 //! acknowledged write is there with its value, and nothing else but the
 //! writes that were in flight when the process died.
 
+mod support;
+
 use std::collections::BTreeMap;
-use std::net::TcpListener;
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use rand::{Rng, SeedableRng};
 use resp::Frame;
+use support::Keel;
 use testkit::{wait_until, Conn};
 
 const CLIENTS: usize = 4;
-
-/// A keel process on a free loopback port.
-struct Keel {
-    child: Child,
-    port: u16,
-}
-
-impl Keel {
-    fn start(dir: &Path) -> Keel {
-        // Ask the OS for a free port, then hand it to keel.
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("free port")
-            .port();
-        let child = Command::new(env!("CARGO_BIN_EXE_keel"))
-            .args([
-                "--port",
-                &port.to_string(),
-                "--durability",
-                "fsync",
-                "--dir",
-            ])
-            .arg(dir)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("start keel");
-        let keel = Keel { child, port };
-        wait_until(
-            Duration::from_secs(60),
-            "keel to accept connections",
-            || {
-                Conn::tcp(("127.0.0.1", keel.port))
-                    .map(|mut c| c.run(&["PING"]) == Frame::Simple("PONG".into()))
-                    .unwrap_or(false)
-            },
-        );
-        keel
-    }
-
-    fn conn(&self) -> Conn {
-        Conn::tcp(("127.0.0.1", self.port)).expect("connect")
-    }
-
-    fn kill9(mut self) {
-        self.child.kill().expect("SIGKILL");
-        self.child.wait().expect("reap");
-    }
-}
 
 /// What the clients know: acknowledged values, and the one write each
 /// client had in flight when the server died.

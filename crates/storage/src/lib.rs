@@ -54,7 +54,7 @@ pub use snapshot::{
     LatestSnapshot, RawSnapshot, SnapshotFile, SnapshotImport, SnapshotInfo, SnapshotReader,
     SnapshotStore, SnapshotWriter, MAX_CHUNK_LEN, MAX_SNAPSHOT_META_LEN,
 };
-pub use vfs::{CrashMode, CrashVfs, MemVfs, StdVfs, Vfs};
+pub use vfs::{CrashMode, CrashVfs, MemVfs, PowerLossVfs, StdVfs, Vfs};
 pub use wal::{LogStats, Wal, WalOptions, MIN_SEGMENT_SIZE};
 
 /// The WAL's subdirectory of a data directory.
