@@ -32,6 +32,12 @@ pub struct ServerArgs {
     /// Threads serving connections (0: one per CPU core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Testing only: keep writes that were not synced in this process's
+    /// memory, so that killing it loses them as a power loss would (see
+    /// storage::PowerLossVfs and docs/design/wal.md). Never use in
+    /// production: it holds the whole data directory in memory.
+    #[arg(long, hide = true)]
+    test_lose_unsynced: bool,
 }
 
 fn parse_durability(s: &str) -> Result<Durability, String> {
@@ -85,6 +91,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     raise_open_files_limit(config.maxclients);
     std::fs::create_dir_all(&config.dir)
         .with_context(|| format!("cannot create data directory {}", config.dir.display()))?;
+    let vfs = if args.test_lose_unsynced {
+        tracing::warn!("testing mode: writes that are not synced are lost when the process dies");
+        storage::PowerLossVfs::load(&config.dir)
+            .with_context(|| format!("cannot load {}", config.dir.display()))?
+            .shared()
+    } else {
+        storage::StdVfs::shared()
+    };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if config.threads > 0 {
         runtime.worker_threads(config.threads);
@@ -94,7 +108,7 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let handle = server::start(config.clone()).await?;
+        let handle = server::start_on(config.clone(), vfs).await?;
         report_addresses(handle.addrs());
         tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
         let stop = tokio::select! {

@@ -256,7 +256,9 @@ impl GroupCommit {
         self.request(Control::SaveCommitted(committed))
     }
 
-    /// Makes every entry appended so far durable, whatever the mode.
+    /// Makes every entry appended so far durable, whatever the mode, and
+    /// records the durable end ([`Wal::record_durable_end`]); a server
+    /// calls it when it stops.
     pub fn sync(&self) -> Result<(), WalError> {
         self.request(Control::Sync)
     }
@@ -442,7 +444,7 @@ fn execute(wal: &mut Wal, control: Control) -> Result<(), WalError> {
         Control::RestartAt(index) => wal.restart_at(index),
         Control::SaveVote(vote) => wal.save_vote(vote),
         Control::SaveCommitted(committed) => wal.save_committed(committed),
-        Control::Sync => wal.sync(),
+        Control::Sync => wal.sync().and_then(|()| wal.record_durable_end()),
     }
 }
 

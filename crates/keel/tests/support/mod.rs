@@ -67,3 +67,13 @@ impl Keel {
         self.child.wait().expect("reap");
     }
 }
+
+impl Drop for Keel {
+    /// A failing test must not leave its server running.
+    fn drop(&mut self) {
+        if let Ok(None) = self.child.try_wait() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
