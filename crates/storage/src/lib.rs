@@ -16,12 +16,17 @@
 //! * [`check`] walks a data directory without changing it and explains any
 //!   damage (`keel check`).
 //!
-//! All file access goes through [`vfs::Vfs`]: real files, memory, or the
-//! crash-injecting [`vfs::CrashVfs`] the tests use.
+//! All file access goes through [`vfs::Vfs`]: real files, memory, the
+//! crash-injecting [`vfs::CrashVfs`] the tests use, or [`vfs::PowerLossVfs`]
+//! (real files that only receive synced data, for process-level power-loss
+//! tests).
 //!
 //! Durable data is checksummed and versioned; a torn write at the end of
 //! the last segment is cut on recovery and any other damage is
-//! [`WalError::Corrupted`], never skipped. After a failed write or sync the
+//! [`WalError::Corrupted`], never skipped. The metadata's [`LogEnd`] (the
+//! durable end, recorded lazily by group commit) lets recovery tell a torn,
+//! never acknowledged tail from a lost acknowledged entry or a missing
+//! newest segment. After a failed write or sync the
 //! log refuses further writes until reopened (fail-stop).
 //!
 //! Formats and the crash-safety argument: `docs/design/wal.md` and
