@@ -108,7 +108,12 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let handle = server::start_on(config.clone(), vfs).await?;
+        let dir = config.dir.display();
+        let handle = server::start_on(config.clone(), vfs)
+            .await
+            .with_context(|| {
+                format!("keel cannot start (`keel check --dir {dir}` explains any damage to the data directory)")
+            })?;
         report_addresses(handle.addrs());
         tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
         let stop = tokio::select! {

@@ -311,7 +311,10 @@ impl Wal {
     /// synced past its durable index, or a newer segment was created (see
     /// [`Wal::record_durable_end`]).
     pub fn durable_end_stale(&self) -> bool {
-        !self.is_failed() && self.state.read().meta.end != self.current_end()
+        // One lock at a time: a recursive read lock can deadlock behind a
+        // waiting writer (an append from another thread).
+        let current = self.current_end();
+        !self.is_failed() && self.state.read().meta.end != current
     }
 
     /// Records the durable end in the metadata file (one atomic replace:
