@@ -363,6 +363,37 @@ mod tests {
         assert_eq!(vfs.paths(), vec![PathBuf::from("/d/meta")]);
     }
 
+    /// A version 1 file, as the version 1 code wrote it.
+    fn version_1(flags: u32) -> Vec<u8> {
+        let mut v1 = Vec::new();
+        v1.extend_from_slice(MAGIC);
+        v1.extend_from_slice(&1u32.to_le_bytes());
+        v1.extend_from_slice(&flags.to_le_bytes());
+        v1.extend_from_slice(&7u64.to_le_bytes());
+        for len in [2u32, 0, 1] {
+            v1.extend_from_slice(&len.to_le_bytes());
+        }
+        v1.extend_from_slice(b"vtp");
+        let crc = crc32c::crc32c(&v1);
+        v1.extend_from_slice(&crc.to_le_bytes());
+        v1
+    }
+
+    #[test]
+    fn version_1_decodes_without_a_durable_end() {
+        let meta = decode(&version_1(VOTE | PURGED), Path::new("meta")).unwrap();
+        assert_eq!(meta.vote, Some(Bytes::from_static(b"vt")));
+        assert_eq!(meta.committed, None);
+        let purged = meta.purged.clone().unwrap();
+        assert_eq!((purged.index, purged.data), (7, Bytes::from_static(b"p")));
+        assert_eq!(meta.end, LogEnd::default());
+        // The durable end's flags do not exist in version 1.
+        let err = decode(&version_1(VOTE | PURGED | DURABLE), Path::new("meta")).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+        // What is written is version 2.
+        assert_eq!(u32_at(&encode(&meta).unwrap(), 8), 2);
+    }
+
     #[test]
     fn every_flipped_byte_is_corruption() {
         let bytes = encode(&sample()).unwrap();
