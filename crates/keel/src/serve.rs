@@ -13,7 +13,8 @@ pub struct ServerArgs {
     /// TOML configuration file (see keel.example.toml).
     #[arg(long, short = 'c')]
     config: Option<PathBuf>,
-    /// TCP port (0 picks a free port).
+    /// TCP port; 0 picks a free one. Once listening, keel prints
+    /// `keel listening on ADDRESS` on stdout for every address it bound.
     #[arg(long)]
     port: Option<u16>,
     /// Address to listen on (repeat for several).
@@ -31,6 +32,12 @@ pub struct ServerArgs {
     /// Threads serving connections (0: one per CPU core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Testing only: keep writes that were not synced in this process's
+    /// memory, so that killing it loses them as a power loss would (see
+    /// storage::PowerLossVfs and docs/design/wal.md). Never use in
+    /// production: it holds the whole data directory in memory.
+    #[arg(long, hide = true)]
+    test_lose_unsynced: bool,
 }
 
 fn parse_durability(s: &str) -> Result<Durability, String> {
@@ -84,6 +91,14 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
     raise_open_files_limit(config.maxclients);
     std::fs::create_dir_all(&config.dir)
         .with_context(|| format!("cannot create data directory {}", config.dir.display()))?;
+    let vfs = if args.test_lose_unsynced {
+        tracing::warn!("testing mode: writes that are not synced are lost when the process dies");
+        storage::PowerLossVfs::load(&config.dir)
+            .with_context(|| format!("cannot load {}", config.dir.display()))?
+            .shared()
+    } else {
+        storage::StdVfs::shared()
+    };
     let mut runtime = tokio::runtime::Builder::new_multi_thread();
     if config.threads > 0 {
         runtime.worker_threads(config.threads);
@@ -93,7 +108,13 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     runtime.block_on(async {
-        let handle = server::start(config.clone()).await?;
+        let dir = config.dir.display();
+        let handle = server::start_on(config.clone(), vfs)
+            .await
+            .with_context(|| {
+                format!("keel cannot start (`keel check --dir {dir}` explains any damage to the data directory)")
+            })?;
+        report_addresses(handle.addrs());
         tracing::info!(dir = %config.dir.display(), durability = ?config.durability, "keel started");
         let stop = tokio::select! {
             _ = stop_signal() => {
@@ -116,6 +137,21 @@ pub fn run(args: ServerArgs) -> anyhow::Result<()> {
             Stop::Failed(cause) => Err(anyhow::anyhow!("keel stopped after a fatal failure: {cause}")),
         }
     })
+}
+
+/// Prints the addresses the server listens on, one line each, so that
+/// whoever started it with `--port 0` learns the port without racing for
+/// it. A closed stdout does not stop the server.
+fn report_addresses(addrs: &[std::net::SocketAddr]) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let written = addrs
+        .iter()
+        .try_for_each(|addr| writeln!(out, "keel listening on {addr}"))
+        .and_then(|()| out.flush());
+    if let Err(e) = written {
+        tracing::warn!(error = %e, "cannot print the listening addresses on stdout");
+    }
 }
 
 /// Raises the soft limit on open files so `maxclients` connections fit

@@ -1,37 +1,22 @@
 //! Damaged data directories: `keel check` reports them and exits non-zero,
 //! and the server refuses to start on them; a torn tail is only a warning.
 
-use std::net::TcpListener;
+mod support;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-use std::time::Duration;
+use std::process::{Command, Output};
 
 use resp::Frame;
-use testkit::{wait_until, Conn};
+use support::KeelProcess;
 
 /// Writes a data directory: several small log segments, a snapshot, and
-/// more log after it.
+/// more log after it; stops keel cleanly.
 fn write_data(dir: &Path) {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
     let config = dir.join("keel.toml");
     std::fs::write(&config, "log-segment-bytes = 4096\n").expect("config");
-    let mut child = Command::new(env!("CARGO_BIN_EXE_keel"))
-        .args(["--port", &port.to_string(), "--config"])
-        .arg(&config)
-        .arg("--dir")
-        .arg(dir.join("data"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("start keel");
-    let connect = || Conn::tcp(("127.0.0.1", port));
-    wait_until(Duration::from_secs(60), "keel to start", || {
-        connect().is_ok()
-    });
-    let mut conn = connect().expect("connect");
+    let config = config.to_str().expect("utf-8 path");
+    let mut keel = KeelProcess::start(&dir.join("data"), &["--config", config]);
+    let mut conn = keel.conn();
     for i in 0..100 {
         let value = format!("value-{i}-{}", "x".repeat(50));
         assert_eq!(
@@ -45,7 +30,7 @@ fn write_data(dir: &Path) {
     }
     conn.send(&["SHUTDOWN"]);
     assert!(
-        child.wait().expect("wait").success(),
+        keel.child.wait().expect("wait").success(),
         "keel stops cleanly on SHUTDOWN"
     );
 }
@@ -61,12 +46,8 @@ fn check(data: &Path) -> Output {
 
 /// Starts keel on `data` and returns how it ended (it must not keep running).
 fn start_fails(data: &Path) -> Output {
-    let port = TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("port")
-        .port();
     Command::new(env!("CARGO_BIN_EXE_keel"))
-        .args(["--port", &port.to_string(), "--dir"])
+        .args(["--bind", "127.0.0.1", "--port", "0", "--dir"])
         .arg(data)
         .output()
         .expect("run keel")
@@ -160,4 +141,62 @@ fn torn_tail_is_a_warning_and_recovery_cuts_it() {
     let out = check(&data);
     assert!(out.status.success(), "{}", text(&out));
     assert!(text(&out).contains("torn"), "{}", text(&out));
+}
+
+/// The byte range of the last record of a segment file.
+fn last_record(bytes: &[u8]) -> (usize, usize) {
+    let mut at = 32;
+    let mut last = None;
+    while at + 8 <= bytes.len() {
+        let len = u32::from_le_bytes(bytes[at..at + 4].try_into().expect("len")) as usize;
+        if len == 0 {
+            break;
+        }
+        last = Some((at, at + 8 + len));
+        at += 8 + len;
+    }
+    last.expect("a record")
+}
+
+#[test]
+fn damaged_last_record_is_a_lost_acknowledged_write() {
+    // Before the durable end was recorded, this looked like a torn write
+    // and was cut with a warning: an acknowledged write silently dropped.
+    let dir = tempfile::tempdir().expect("dir");
+    write_data(dir.path());
+    let data = dir.path().join("data");
+    let segments = files(&data.join("wal"), "wal");
+    let last = segments.last().expect("a segment");
+    let (start, end) = last_record(&std::fs::read(last).expect("read"));
+    flip_byte(last, (start + end) / 2);
+    let out = check(&data);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let report = text(&out);
+    assert!(report.contains("an acknowledged write is lost"), "{report}");
+    assert!(
+        report.contains("hint: entries this node acknowledged"),
+        "{report}"
+    );
+    let start = start_fails(&data);
+    assert!(!start.status.success(), "keel must refuse to start");
+    assert!(
+        text(&start).contains("an acknowledged write is lost"),
+        "{}",
+        text(&start)
+    );
+}
+
+#[test]
+fn missing_newest_segment_is_corruption() {
+    let dir = tempfile::tempdir().expect("dir");
+    write_data(dir.path());
+    let data = dir.path().join("data");
+    let segments = files(&data.join("wal"), "wal");
+    std::fs::remove_file(segments.last().expect("a segment")).expect("remove");
+    let out = check(&data);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(text(&out).contains("newest segment"), "{}", text(&out));
+    let start = start_fails(&data);
+    assert!(!start.status.success(), "keel must refuse to start");
+    assert!(text(&start).contains("is missing"), "{}", text(&start));
 }

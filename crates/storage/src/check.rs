@@ -36,6 +36,9 @@ pub struct WalSummary {
     pub vote_len: Option<usize>,
     pub committed_len: Option<usize>,
     pub purge_data_len: Option<usize>,
+    /// The durable end recorded in the metadata file (see [`crate::LogEnd`]).
+    pub durable: Option<u64>,
+    pub newest_segment: Option<u64>,
 }
 
 /// One snapshot file.
@@ -125,10 +128,16 @@ fn check_wal(vfs: &dyn Vfs, report: &mut CheckReport) {
         vote_len: meta.vote.as_ref().map(|b| b.len()),
         committed_len: meta.committed.as_ref().map(|b| b.len()),
         purge_data_len: meta.purged.as_ref().map(|p| p.data.len()),
+        durable: meta.end.durable,
+        newest_segment: meta.end.newest_segment,
     });
     if let Some(torn) = &analysis.torn {
+        let after = match meta.end.durable {
+            Some(d) => format!("after the durable end (index {d}), so never acknowledged"),
+            None => "no durable end is recorded (format version 1)".to_string(),
+        };
         report.warnings.push(format!(
-            "torn write at the end of {} at offset {} ({}); recovery will cut it",
+            "torn write at the end of {} at offset {} ({}), {after}; recovery will cut it",
             torn.file.display(),
             torn.offset,
             torn.reason
@@ -261,6 +270,18 @@ impl fmt::Display for CheckReport {
             )?;
         }
         if self.is_corrupted() {
+            if self
+                .damage
+                .iter()
+                .any(|d| d.reason.contains("acknowledged"))
+            {
+                writeln!(
+                    f,
+                    "hint: entries this node acknowledged as durable are damaged or missing; \
+                     restore the node from a replica or a backup (in a group, remove its data \
+                     directory and let it catch up)"
+                )?;
+            }
             writeln!(
                 f,
                 "result: CORRUPTED ({} damaged file(s)); the node will refuse to start",
@@ -298,7 +319,10 @@ impl CheckReport {
         let field = |len: Option<usize>| len.map_or("none".to_string(), |l| format!("{l} bytes"));
         writeln!(f, "  vote: {}", field(wal.vote_len))?;
         writeln!(f, "  committed: {}", field(wal.committed_len))?;
-        writeln!(f, "  purge data: {}", field(wal.purge_data_len))
+        writeln!(f, "  purge data: {}", field(wal.purge_data_len))?;
+        let index = |i: Option<u64>| i.map_or("not recorded".to_string(), |i| format!("index {i}"));
+        writeln!(f, "  durable through: {}", index(wal.durable))?;
+        writeln!(f, "  newest segment: {}", index(wal.newest_segment))
     }
 
     fn fmt_snapshots(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {

@@ -27,6 +27,16 @@ use crate::wal::{Counters, LogStats, Wal};
 /// without `fdatasync`.
 pub const OS_SYNC_INTERVAL: Duration = Duration::from_secs(1);
 
+/// How long the commit thread waits, idle, before recording the durable end
+/// in the metadata file ([`Wal::record_durable_end`]). Long enough that a
+/// client writing back to back never waits behind that write, short enough
+/// that an idle node soon protects its last acknowledged entries.
+pub const DURABLE_END_IDLE: Duration = Duration::from_millis(10);
+
+/// Under continuous load, the longest time between two recordings of the
+/// durable end (each costs two `fdatasync`s of the small metadata file).
+pub const DURABLE_END_INTERVAL: Duration = Duration::from_secs(1);
+
 /// When an append is acknowledged (its callback called with `Ok`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Durability {
@@ -246,7 +256,9 @@ impl GroupCommit {
         self.request(Control::SaveCommitted(committed))
     }
 
-    /// Makes every entry appended so far durable, whatever the mode.
+    /// Makes every entry appended so far durable, whatever the mode, and
+    /// records the durable end ([`Wal::record_durable_end`]); a server
+    /// calls it when it stops.
     pub fn sync(&self) -> Result<(), WalError> {
         self.request(Control::Sync)
     }
@@ -321,11 +333,26 @@ impl Drop for GroupCommit {
     }
 }
 
+/// The work of one round of the commit thread.
+struct Round {
+    waiters: Vec<Callback>,
+    requests: Vec<Request>,
+    shutdown: bool,
+    /// The thread woke up because it had been idle until a deadline.
+    idle: bool,
+}
+
 /// The commit thread.
 fn run(mut wal: Wal, shared: &Shared) -> Wal {
     let mut last_sync = Instant::now();
+    let mut last_end = Instant::now();
     loop {
-        let (waiters, requests, shutdown) = next_round(&wal, shared, last_sync);
+        let Round {
+            waiters,
+            requests,
+            shutdown,
+            idle,
+        } = next_round(&wal, shared, last_sync);
         let result = match shared.durability() {
             Durability::Fsync => wal.sync(),
             Durability::Os | Durability::Memory => wal.write(),
@@ -340,6 +367,13 @@ fn run(mut wal: Wal, shared: &Shared) -> Wal {
             let _ = wal.sync();
             last_sync = Instant::now();
         }
+        if wal.durable_end_stale()
+            && (idle || shutdown || last_end.elapsed() >= DURABLE_END_INTERVAL)
+        {
+            // An error fails the log: later appends are refused.
+            let _ = wal.record_durable_end();
+            last_end = Instant::now();
+        }
         for request in requests {
             let _ = request.reply.send(execute(&mut wal, request.control));
         }
@@ -353,32 +387,54 @@ fn run(mut wal: Wal, shared: &Shared) -> Wal {
 }
 
 /// Waits for work and takes it: the callbacks of every append queued so
-/// far, the control requests, and whether to stop.
-fn next_round(
-    wal: &Wal,
-    shared: &Shared,
-    last_sync: Instant,
-) -> (Vec<Callback>, Vec<Request>, bool) {
+/// far, the control requests, and whether to stop. Without work, wakes up
+/// at the deadline of the periodic sync (mode `Os`) or of recording the
+/// durable end, whichever comes first.
+fn next_round(wal: &Wal, shared: &Shared, last_sync: Instant) -> Round {
+    let idle_since = Instant::now();
     let mut queue = shared.queue.lock();
+    let mut idle = false;
     loop {
         if queue.pending || !queue.requests.is_empty() || queue.shutdown {
             break;
         }
-        if shared.durability() == Durability::Os && wal.has_unsynced() && !wal.is_failed() {
-            let deadline = last_sync + OS_SYNC_INTERVAL;
-            if Instant::now() >= deadline
-                || shared.wake.wait_until(&mut queue, deadline).timed_out()
-            {
-                break;
+        match deadline(wal, shared, last_sync, idle_since) {
+            Some(deadline) => {
+                if Instant::now() >= deadline
+                    || shared.wake.wait_until(&mut queue, deadline).timed_out()
+                {
+                    idle = true;
+                    break;
+                }
             }
-        } else {
-            shared.wake.wait(&mut queue);
+            None => shared.wake.wait(&mut queue),
         }
     }
     queue.pending = false;
-    let waiters = std::mem::take(&mut queue.waiters);
-    let requests = std::mem::take(&mut queue.requests);
-    (waiters, requests, queue.shutdown)
+    Round {
+        waiters: std::mem::take(&mut queue.waiters),
+        requests: std::mem::take(&mut queue.requests),
+        shutdown: queue.shutdown,
+        idle,
+    }
+}
+
+/// When the idle commit thread has something to do by itself.
+fn deadline(
+    wal: &Wal,
+    shared: &Shared,
+    last_sync: Instant,
+    idle_since: Instant,
+) -> Option<Instant> {
+    if wal.is_failed() {
+        return None;
+    }
+    let os_sync = (shared.durability() == Durability::Os && wal.has_unsynced())
+        .then(|| last_sync + OS_SYNC_INTERVAL);
+    let record_end = wal
+        .durable_end_stale()
+        .then(|| idle_since + DURABLE_END_IDLE);
+    os_sync.into_iter().chain(record_end).min()
 }
 
 fn execute(wal: &mut Wal, control: Control) -> Result<(), WalError> {
@@ -388,7 +444,7 @@ fn execute(wal: &mut Wal, control: Control) -> Result<(), WalError> {
         Control::RestartAt(index) => wal.restart_at(index),
         Control::SaveVote(vote) => wal.save_vote(vote),
         Control::SaveCommitted(committed) => wal.save_committed(committed),
-        Control::Sync => wal.sync(),
+        Control::Sync => wal.sync().and_then(|()| wal.record_durable_end()),
     }
 }
 

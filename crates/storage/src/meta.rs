@@ -1,20 +1,31 @@
-//! The small metadata file: vote, committed and purge point.
+//! The small metadata file: vote, committed, purge point and the durable
+//! end of the log.
+//!
+//! Format version 2 (written):
 //!
 //! ```text
 //! offset      size  field
 //! 0           8     magic "KEELMETA"
-//! 8           4     format version, u32 LE (1)
+//! 8           4     format version, u32 LE (2)
 //! 12          4     flags, u32 LE: bit 0 vote present, bit 1 committed
-//!                   present, bit 2 purge point present; other bits zero
+//!                   present, bit 2 purge point present, bit 3 durable
+//!                   index present, bit 4 newest segment present; other
+//!                   bits zero
 //! 16          8     purge index, u64 LE (0 when absent)
-//! 24          4     vote length V, u32 LE
-//! 28          4     committed length C, u32 LE
-//! 32          4     purge data length P, u32 LE
-//! 36          V     vote bytes
-//! 36+V        C     committed bytes
-//! 36+V+C      P     purge data bytes
-//! 36+V+C+P    4     CRC32C of every byte before it
+//! 24          8     durable index, u64 LE (0 when absent)
+//! 32          8     newest segment's first index, u64 LE (0 when absent)
+//! 40          4     vote length V, u32 LE
+//! 44          4     committed length C, u32 LE
+//! 48          4     purge data length P, u32 LE
+//! 52          V     vote bytes
+//! 52+V        C     committed bytes
+//! 52+V+C      P     purge data bytes
+//! 52+V+C+P    4     CRC32C of every byte before it
 //! ```
+//!
+//! Version 1 (still read, never written) has no durable index and no newest
+//! segment: bytes 24..36 hold the three lengths and the fields start at 36.
+//! A version 1 file decodes with an empty [`LogEnd`].
 //!
 //! The file is never modified in place: [`MetaStore::store`] writes
 //! `<name>.tmp`, syncs it, renames it over `<name>` and syncs the directory,
@@ -29,11 +40,12 @@ use crate::record::{u32_at, u64_at};
 use crate::vfs::{OpenMode, Vfs};
 
 const MAGIC: &[u8; 8] = b"KEELMETA";
-const VERSION: u32 = 1;
-const FIXED_LEN: usize = 36;
+const VERSION: u32 = 2;
 const VOTE: u32 = 1;
 const COMMITTED: u32 = 2;
 const PURGED: u32 = 4;
+const DURABLE: u32 = 8;
+const NEWEST: u32 = 16;
 /// Upper bound of the whole file, so a damaged size cannot cause a huge
 /// allocation.
 pub const MAX_META_LEN: usize = 16 << 20;
@@ -47,6 +59,24 @@ pub struct Meta {
     pub committed: Option<Bytes>,
     /// Everything up to and including this index has been purged.
     pub purged: Option<PurgePoint>,
+    /// How far the log was known to reach when the file was written.
+    pub end: LogEnd,
+}
+
+/// What recovery uses to tell a torn, never acknowledged tail from a lost
+/// acknowledged entry (see `docs/design/wal.md`, "The durable end").
+///
+/// To ensure correctness, both fields only ever claim what was already
+/// durable when the file was written: `durable` is at most the last index
+/// an `fdatasync` covered, `newest_segment` names a segment whose creation
+/// (header, name, directory) was already synced. Lowering them is always
+/// safe; truncation and purging lower them before removing anything.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LogEnd {
+    /// Every entry up to this index (above the purge point) was durable.
+    pub durable: Option<u64>,
+    /// The first index of the newest segment; its file must exist.
+    pub newest_segment: Option<u64>,
 }
 
 /// A purge point: the index and opaque data saved with it (the
@@ -129,7 +159,7 @@ pub(crate) fn encode(meta: &Meta) -> Result<Vec<u8>, WalError> {
     let vote = meta.vote.as_ref().unwrap_or(&empty);
     let committed = meta.committed.as_ref().unwrap_or(&empty);
     let purge_data = meta.purged.as_ref().map_or(&empty, |p| &p.data);
-    let total = FIXED_LEN + vote.len() + committed.len() + purge_data.len() + 4;
+    let total = layout(VERSION).fields + vote.len() + committed.len() + purge_data.len() + 4;
     if total > MAX_META_LEN {
         return Err(WalError::InvalidArgument(format!(
             "metadata of {total} bytes exceeds the maximum of {MAX_META_LEN}"
@@ -145,11 +175,19 @@ pub(crate) fn encode(meta: &Meta) -> Result<Vec<u8>, WalError> {
     if meta.purged.is_some() {
         flags |= PURGED;
     }
+    if meta.end.durable.is_some() {
+        flags |= DURABLE;
+    }
+    if meta.end.newest_segment.is_some() {
+        flags |= NEWEST;
+    }
     let mut out = Vec::with_capacity(total);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&VERSION.to_le_bytes());
     out.extend_from_slice(&flags.to_le_bytes());
     out.extend_from_slice(&meta.purged.as_ref().map_or(0, |p| p.index).to_le_bytes());
+    out.extend_from_slice(&meta.end.durable.unwrap_or(0).to_le_bytes());
+    out.extend_from_slice(&meta.end.newest_segment.unwrap_or(0).to_le_bytes());
     for field in [vote, committed, purge_data] {
         out.extend_from_slice(&(field.len() as u32).to_le_bytes());
     }
@@ -161,10 +199,36 @@ pub(crate) fn encode(meta: &Meta) -> Result<Vec<u8>, WalError> {
     Ok(out)
 }
 
-/// Decodes and validates the file contents.
+/// Where the fields of a format version are.
+struct Layout {
+    /// Flags this version knows.
+    flags: u32,
+    /// Offset of the three lengths.
+    lens: usize,
+    /// Offset of the variable fields (end of the fixed part).
+    fields: usize,
+}
+
+/// The layout of format `version`, if it is one this code reads.
+fn layout(version: u32) -> Layout {
+    match version {
+        1 => Layout {
+            flags: VOTE | COMMITTED | PURGED,
+            lens: 24,
+            fields: 36,
+        },
+        _ => Layout {
+            flags: VOTE | COMMITTED | PURGED | DURABLE | NEWEST,
+            lens: 40,
+            fields: 52,
+        },
+    }
+}
+
+/// Decodes and validates the file contents (format version 1 or 2).
 pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Meta, WalError> {
     let bad = |offset: usize, reason: String| WalError::corrupted(path, offset as u64, reason);
-    if bytes.len() < FIXED_LEN + 4 {
+    if bytes.len() < 16 {
         return Err(bad(
             0,
             format!("metadata file of {} bytes is truncated", bytes.len()),
@@ -178,27 +242,34 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Meta, WalError> {
         return Err(bad(body, "metadata checksum mismatch".into()));
     }
     let version = u32_at(bytes, 8);
-    if version != VERSION {
+    if version != 1 && version != VERSION {
         return Err(bad(
             8,
             format!("unsupported metadata format version {version}"),
         ));
     }
+    let layout = layout(version);
+    if body < layout.fields {
+        return Err(bad(
+            0,
+            format!("metadata file of {} bytes is truncated", bytes.len()),
+        ));
+    }
     let flags = u32_at(bytes, 12);
-    if flags & !(VOTE | COMMITTED | PURGED) != 0 {
+    if flags & !layout.flags != 0 {
         return Err(bad(12, format!("unknown metadata flags {flags:#x}")));
     }
-    let lens = [u32_at(bytes, 24), u32_at(bytes, 28), u32_at(bytes, 32)].map(|l| l as usize);
+    let lens = [0, 4, 8].map(|at| u32_at(bytes, layout.lens + at) as usize);
     let declared = lens
         .iter()
-        .try_fold(FIXED_LEN, |acc, l| acc.checked_add(*l));
+        .try_fold(layout.fields, |acc, l| acc.checked_add(*l));
     if declared != Some(body) {
         return Err(bad(
-            24,
+            layout.lens,
             "metadata field lengths do not match the file size".into(),
         ));
     }
-    let data = Bytes::copy_from_slice(&bytes[FIXED_LEN..body]);
+    let data = Bytes::copy_from_slice(&bytes[layout.fields..body]);
     let (vote, rest) = data.split_at(lens[0]);
     let (committed, purge_data) = rest.split_at(lens[1]);
     let field = |flag: u32, bytes: &[u8], offset: usize| -> Result<Option<Bytes>, WalError> {
@@ -213,20 +284,50 @@ pub(crate) fn decode(bytes: &[u8], path: &Path) -> Result<Meta, WalError> {
             ))
         }
     };
-    let vote = field(VOTE, vote, 24)?;
-    let committed = field(COMMITTED, committed, 28)?;
-    let purged = field(PURGED, purge_data, 32)?.map(|data| PurgePoint {
-        index: u64_at(bytes, 16),
+    let vote = field(VOTE, vote, layout.lens)?;
+    let committed = field(COMMITTED, committed, layout.lens + 4)?;
+    let purge_index = index_field(bytes, flags, PURGED, 16, "purge index", path)?;
+    let purged = field(PURGED, purge_data, layout.lens + 8)?.map(|data| PurgePoint {
+        index: purge_index.unwrap_or(0),
         data,
     });
-    if purged.is_none() && u64_at(bytes, 16) != 0 {
-        return Err(bad(16, "purge index set without a purge point".into()));
-    }
+    let end = if version == 1 {
+        LogEnd::default()
+    } else {
+        LogEnd {
+            durable: index_field(bytes, flags, DURABLE, 24, "durable index", path)?,
+            newest_segment: index_field(bytes, flags, NEWEST, 32, "newest segment", path)?,
+        }
+    };
     Ok(Meta {
         vote,
         committed,
         purged,
+        end,
     })
+}
+
+/// The `u64` at `offset` if `flag` is set; it must be 0 otherwise.
+fn index_field(
+    bytes: &[u8],
+    flags: u32,
+    flag: u32,
+    offset: usize,
+    what: &str,
+    path: &Path,
+) -> Result<Option<u64>, WalError> {
+    let value = u64_at(bytes, offset);
+    if flags & flag != 0 {
+        Ok(Some(value))
+    } else if value == 0 {
+        Ok(None)
+    } else {
+        Err(WalError::corrupted(
+            path,
+            offset as u64,
+            format!("{what} set but flagged absent"),
+        ))
+    }
 }
 
 #[cfg(test)]
@@ -242,6 +343,10 @@ mod tests {
                 index: 99,
                 data: Bytes::from_static(b"log id"),
             }),
+            end: LogEnd {
+                durable: Some(120),
+                newest_segment: Some(101),
+            },
         }
     }
 
@@ -256,6 +361,37 @@ mod tests {
         store.store(&vfs, &Meta::default()).unwrap();
         assert_eq!(store.load(&vfs).unwrap(), Some(Meta::default()));
         assert_eq!(vfs.paths(), vec![PathBuf::from("/d/meta")]);
+    }
+
+    /// A version 1 file, as the version 1 code wrote it.
+    fn version_1(flags: u32) -> Vec<u8> {
+        let mut v1 = Vec::new();
+        v1.extend_from_slice(MAGIC);
+        v1.extend_from_slice(&1u32.to_le_bytes());
+        v1.extend_from_slice(&flags.to_le_bytes());
+        v1.extend_from_slice(&7u64.to_le_bytes());
+        for len in [2u32, 0, 1] {
+            v1.extend_from_slice(&len.to_le_bytes());
+        }
+        v1.extend_from_slice(b"vtp");
+        let crc = crc32c::crc32c(&v1);
+        v1.extend_from_slice(&crc.to_le_bytes());
+        v1
+    }
+
+    #[test]
+    fn version_1_decodes_without_a_durable_end() {
+        let meta = decode(&version_1(VOTE | PURGED), Path::new("meta")).unwrap();
+        assert_eq!(meta.vote, Some(Bytes::from_static(b"vt")));
+        assert_eq!(meta.committed, None);
+        let purged = meta.purged.clone().unwrap();
+        assert_eq!((purged.index, purged.data), (7, Bytes::from_static(b"p")));
+        assert_eq!(meta.end, LogEnd::default());
+        // The durable end's flags do not exist in version 1.
+        let err = decode(&version_1(VOTE | PURGED | DURABLE), Path::new("meta")).unwrap_err();
+        assert!(err.is_corruption(), "{err}");
+        // What is written is version 2.
+        assert_eq!(u32_at(&encode(&meta).unwrap(), 8), 2);
     }
 
     #[test]

@@ -15,12 +15,15 @@
 //!   may follow, except in the last segment, where invalid bytes after the
 //!   valid records are a torn write (cut on open) as long as no valid
 //!   record follows them;
-//! * a checksummed record with the wrong index is corruption anywhere.
+//! * a checksummed record with the wrong index is corruption anywhere;
+//! * the metadata's [`LogEnd`] must hold: damage at or before the recorded
+//!   durable index is a lost acknowledged entry, not a torn write; the log
+//!   must reach the durable index; the recorded newest segment must exist.
 
 use std::path::{Path, PathBuf};
 
 use crate::error::WalError;
-use crate::meta::{Meta, MetaStore};
+use crate::meta::{LogEnd, Meta, MetaStore};
 use crate::segment::{self, Scan};
 use crate::vfs::{OpenMode, Vfs};
 
@@ -138,7 +141,9 @@ pub(crate) fn analyze(vfs: &dyn Vfs, dir: &Path) -> Result<Analysis, WalError> {
     segments.sort();
     analysis.temp_files.sort();
     analysis.unknown_files.sort();
-    if let Err(damage) = scan_all(vfs, &segments, &mut analysis) {
+    let scanned =
+        scan_all(vfs, &segments, &mut analysis).and_then(|()| check_end(dir, &segments, &analysis));
+    if let Err(damage) = scanned {
         if damage.is_corruption() {
             analysis.damage = Some(damage);
         } else {
@@ -170,6 +175,18 @@ fn scan_all(
                     path,
                     damage.offset,
                     damage.reason.clone(),
+                ));
+            }
+            let next = first + scan.count();
+            if let Some(durable) = acknowledged(analysis.meta.end, purged, next) {
+                return Err(WalError::corrupted(
+                    path,
+                    damage.offset,
+                    format!(
+                        "record {next} is damaged ({}), but the log was durable through index {durable}: \
+                         an acknowledged write is lost, this is not a torn write",
+                        damage.reason
+                    ),
                 ));
             }
             analysis.torn = Some(TornTail {
@@ -225,4 +242,60 @@ fn check_start(
         }
     };
     Err(WalError::corrupted(path, 16, reason))
+}
+
+/// The recorded durable index if entry `index` is at or below it (and
+/// above the purge point): that entry was durable, so damage there is not
+/// a torn write.
+fn acknowledged(end: LogEnd, purged: Option<u64>, index: u64) -> Option<u64> {
+    let durable = end.durable?;
+    (index <= durable && purged.is_none_or(|p| index > p)).then_some(durable)
+}
+
+/// Checks what the metadata says about the end of the log against what was
+/// found: the newest segment recorded must exist, and the log must reach
+/// the durable index.
+fn check_end(dir: &Path, segments: &[(u64, PathBuf)], analysis: &Analysis) -> Result<(), WalError> {
+    let end = analysis.meta.end;
+    // A newest segment that starts at or below the purge point may have
+    // been removed with its last entries purged (the durable index still
+    // covers the entries above the purge point).
+    let live = |first: u64| analysis.purged().is_none_or(|p| first > p);
+    if let Some(newest) = end.newest_segment.filter(|s| live(*s)) {
+        if !segments.iter().any(|(first, _)| *first == newest) {
+            return Err(WalError::corrupted(
+                &dir.join(segment::file_name(newest)),
+                0,
+                format!(
+                    "the newest segment (first index {newest}) recorded in {META_FILE} is missing: \
+                     acknowledged writes may be lost"
+                ),
+            ));
+        }
+    }
+    let last = analysis
+        .segments
+        .iter()
+        .rev()
+        .find_map(|s| s.scan.last_index());
+    let reached = |durable: u64| last.is_some_and(|l| l >= durable);
+    let Some(durable) = end.durable.filter(|d| !reached(*d)) else {
+        return Ok(());
+    };
+    if analysis.purged().is_some_and(|p| durable <= p) {
+        return Ok(());
+    }
+    let (file, offset) = match analysis.segments.last() {
+        Some(s) => (s.path.clone(), s.scan.end),
+        None => (dir.join(META_FILE), 0),
+    };
+    let found = last.map_or("no entries".to_string(), |l| format!("index {l}"));
+    Err(WalError::corrupted(
+        &file,
+        offset,
+        format!(
+            "the log ends at {found} but was durable through index {durable}: \
+             acknowledged writes are missing (a segment file was removed or cut short)"
+        ),
+    ))
 }

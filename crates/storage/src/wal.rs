@@ -9,7 +9,7 @@ use bytes::Bytes;
 use parking_lot::RwLock;
 
 use crate::error::{wal_io, WalError};
-use crate::meta::{Meta, MetaStore, PurgePoint};
+use crate::meta::{LogEnd, Meta, MetaStore, PurgePoint};
 use crate::reader::{LogState, SegmentIndex, WalReader};
 use crate::record;
 use crate::recovery::{self, Recovery, META_FILE};
@@ -144,6 +144,9 @@ pub struct Wal {
     active: Option<Active>,
     /// Records were written to the active segment since its last sync.
     dirty: bool,
+    /// The last index an `fdatasync` covered (or that recovery found and
+    /// synced): what [`Wal::record_durable_end`] records.
+    synced: Option<u64>,
     meta_store: MetaStore,
     failed: Option<Arc<str>>,
     buf: Vec<u8>,
@@ -226,6 +229,7 @@ impl Wal {
             removed,
         };
         log_recovery(&dir, &recovery);
+        let synced = state.last_written();
         let wal = Wal {
             meta_store: MetaStore::new(&dir, META_FILE),
             vfs,
@@ -234,6 +238,7 @@ impl Wal {
             state: Arc::new(RwLock::new(state)),
             active,
             dirty: false,
+            synced,
             failed: None,
             buf: Vec::new(),
             buf_offsets: Vec::new(),
@@ -300,6 +305,42 @@ impl Wal {
     /// Whether appended entries are not yet durable.
     pub fn has_unsynced(&self) -> bool {
         self.dirty || !self.state.read().tail.is_empty()
+    }
+
+    /// Whether the metadata file lags behind what is durable: entries were
+    /// synced past its durable index, or a newer segment was created (see
+    /// [`Wal::record_durable_end`]).
+    pub fn durable_end_stale(&self) -> bool {
+        // One lock at a time: a recursive read lock can deadlock behind a
+        // waiting writer (an append from another thread).
+        let current = self.current_end();
+        !self.is_failed() && self.state.read().meta.end != current
+    }
+
+    /// Records the durable end in the metadata file (one atomic replace:
+    /// two `fdatasync`s and a rename), if it is stale. Nothing else is
+    /// synced: it only records what earlier syncs made durable. Recovery
+    /// then refuses to cut damage at or before that index as a torn write,
+    /// and notices if the log no longer reaches it. [`crate::GroupCommit`]
+    /// calls it lazily (when idle, and at most every second under load), so
+    /// it costs no fsync per batch; see `docs/design/wal.md`.
+    pub fn record_durable_end(&mut self) -> Result<(), WalError> {
+        self.check_failed()?;
+        if !self.durable_end_stale() {
+            return Ok(());
+        }
+        let mut meta = self.meta();
+        meta.end = self.current_end();
+        self.store_meta(meta).map_err(|e| self.fail(e))
+    }
+
+    /// The end of the log as this process knows it to be durable.
+    fn current_end(&self) -> LogEnd {
+        let state = self.state.read();
+        LogEnd {
+            durable: self.synced,
+            newest_segment: state.segments.back().map(|s| s.first_index),
+        }
     }
 
     /// Queues an entry. `index` must be `last_index() + 1`; on an empty log,
@@ -394,7 +435,13 @@ impl Wal {
             )));
         }
         self.sync()?;
+        self.synced = None;
         let mut meta = self.meta();
+        if meta.end != LogEnd::default() {
+            // The recorded end must not outlive the segments it names.
+            meta.end = LogEnd::default();
+            self.store_meta(meta.clone()).map_err(|e| self.fail(e))?;
+        }
         meta.purged = index.checked_sub(1).map(|p| PurgePoint {
             index: p,
             data: Bytes::new(),
@@ -451,6 +498,7 @@ impl Wal {
         self.sync()?;
         let mut meta = self.meta();
         change(&mut meta);
+        meta.end = self.current_end();
         self.store_meta(meta).map_err(|e| self.fail(e))
     }
 
@@ -567,7 +615,11 @@ impl Wal {
             records: 0,
         });
         self.dirty = false;
-        Ok(())
+        // Record the new segment before any record goes into it, so that
+        // recovery notices if its file goes missing.
+        let mut meta = self.meta();
+        meta.end = self.current_end();
+        self.store_meta(meta)
     }
 
     /// Writes the buffered records to the active segment and publishes
@@ -614,7 +666,38 @@ impl Wal {
             .map_err(wal_io("fdatasync", &active.path))?;
         self.counters.fsync(start.elapsed());
         self.dirty = false;
+        self.synced = self.state.read().last_written();
         Ok(())
+    }
+
+    /// Lowers the durable end below `index` before entries from `index` on
+    /// are removed: in memory, and in the metadata file if what it records
+    /// would otherwise claim removed entries or a removed segment.
+    fn lower_end(&mut self, index: u64) -> Result<(), WalError> {
+        self.synced = self.synced.and_then(|d| {
+            if d < index {
+                Some(d)
+            } else {
+                index.checked_sub(1)
+            }
+        });
+        let recorded = self.state.read().meta.end;
+        let claims_removed = recorded.durable.is_some_and(|d| d >= index)
+            || recorded.newest_segment.is_some_and(|s| s >= index);
+        if !claims_removed {
+            return Ok(());
+        }
+        let newest = {
+            let state = self.state.read();
+            let kept = state.segments.iter().rev().find(|s| s.first_index < index);
+            kept.map(|s| s.first_index)
+        };
+        let mut meta = self.meta();
+        meta.end = LogEnd {
+            durable: self.synced,
+            newest_segment: newest,
+        };
+        self.store_meta(meta)
     }
 
     /// Cuts the written log before `index`: removes later segments (newest
@@ -622,6 +705,7 @@ impl Wal {
     /// `index` and syncs it. A crash in between leaves a valid log with
     /// some of the entries still present.
     fn truncate_segments(&mut self, index: u64) -> Result<(), WalError> {
+        self.lower_end(index)?;
         let doomed: Vec<PathBuf> = {
             let state = self.state.read();
             let later = state
@@ -690,17 +774,26 @@ impl Wal {
     /// it, oldest first. A crash in between leaves segments that recovery
     /// removes.
     fn purge_segments(&mut self, index: u64, data: Bytes) -> Result<(), WalError> {
+        let covered = |s: &SegmentIndex| {
+            s.last_index()
+                .map_or(s.first_index <= index, |l| l <= index)
+        };
+        let (n, newest) = {
+            let state = self.state.read();
+            let n = state.segments.iter().take_while(|s| covered(s)).count();
+            let newest = state.segments.iter().skip(n).last().map(|s| s.first_index);
+            (n, newest)
+        };
         let mut meta = self.meta();
         meta.purged = Some(PurgePoint { index, data });
+        meta.end = LogEnd {
+            durable: self.synced,
+            newest_segment: newest,
+        };
         self.store_meta(meta)?;
         let doomed: Vec<PathBuf> = {
             let mut state = self.state.write();
             state.generation += 1;
-            let covered = |s: &SegmentIndex| {
-                s.last_index()
-                    .map_or(s.first_index <= index, |l| l <= index)
-            };
-            let n = state.segments.iter().take_while(|s| covered(s)).count();
             state.segments.drain(..n).map(|s| s.path).collect()
         };
         if self

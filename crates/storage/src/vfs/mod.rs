@@ -9,7 +9,10 @@
 //!   tests);
 //! * [`CrashVfs`]: an in-memory file system that records every mutation and
 //!   every sync, can inject I/O errors and pause syncs, and produces "the
-//!   disk after a crash at sync point N" as a [`MemVfs`].
+//!   disk after a crash at sync point N" as a [`MemVfs`];
+//! * [`PowerLossVfs`]: real files that only receive synced data, so that
+//!   killing the process loses what a power loss would (process-level
+//!   crash tests, `keel --test-lose-unsynced`).
 //!
 //! # Contract an implementation must keep
 //!
@@ -27,6 +30,7 @@
 
 mod crash;
 mod mem;
+mod power_loss;
 mod std_fs;
 
 use std::fmt;
@@ -36,6 +40,7 @@ use std::sync::Arc;
 
 pub use crash::{CrashMode, CrashVfs, SyncGate};
 pub use mem::MemVfs;
+pub use power_loss::PowerLossVfs;
 pub use std_fs::StdVfs;
 
 /// How a file is opened.
