@@ -178,7 +178,7 @@ fn geoadd(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
         at += 1;
     }
     let triples = &args[at..];
-    if triples.len() % 3 != 0 || (nx && xx) {
+    if !triples.len().is_multiple_of(3) || (nx && xx) {
         return Err(CmdError::Syntax);
     }
     let mut zadd = Vec::with_capacity(at + triples.len() / 3 * 2);
@@ -211,7 +211,8 @@ fn geodist(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> Cmd
         5 => unit(&args[4])?,
         _ => return Err(CmdError::Syntax),
     };
-    let scores = read(ks, ctx, &args[1])?.and_then(|z| Some((z.score(&args[2])?, z.score(&args[3])?)));
+    let scores =
+        read(ks, ctx, &args[1])?.and_then(|z| Some((z.score(&args[2])?, z.score(&args[3])?)));
     match scores {
         Some((a, b)) => {
             let (lon1, lat1) = hash::position(a);

@@ -40,13 +40,21 @@ pub(crate) const COMMANDS: &[C] = &[
         .keys(1, 1, 1)
         .movable(sort_keys)
         .categories(CATEGORIES)
-        .doc("Sort the elements in a list, set or sorted set", "1.0.0", SORT_CX),
+        .doc(
+            "Sort the elements in a list, set or sorted set",
+            "1.0.0",
+            SORT_CX,
+        ),
     C::new("sort_ro", -2, G::Generic, H::Read(sort_ro))
         .flags(&[F::READONLY])
         .keys(1, 1, 1)
         .movable(sort_ro_keys)
         .categories(CATEGORIES)
-        .doc("Sort the elements in a list, set or sorted set. Read-only variant of SORT.", "7.0.0", SORT_CX),
+        .doc(
+            "Sort the elements in a list, set or sorted set. Read-only variant of SORT.",
+            "7.0.0",
+            SORT_CX,
+        ),
 ];
 
 /// Key positions of SORT: the sorted key and the key after the last
@@ -240,7 +248,10 @@ impl<'a> Source<'a> {
                 .rev()
                 .map(Blob::from_slice)
                 .collect(),
-            Source::List(l) => l.range(start, start + count).map(Blob::from_slice).collect(),
+            Source::List(l) => l
+                .range(start, start + count)
+                .map(Blob::from_slice)
+                .collect(),
             Source::Zset(z) => {
                 let first = if desc { len - 1 - start } else { start };
                 z.iter_from(first, desc)
@@ -254,7 +265,12 @@ impl<'a> Source<'a> {
 }
 
 /// The result rows: the elements, or each GET's value (`None`: missing).
-fn rows(ks: &Keyspace, ctx: &Ctx, args: &[Bytes], o: &Options) -> Result<Vec<Option<Blob>>, CmdError> {
+fn rows(
+    ks: &Keyspace,
+    ctx: &Ctx,
+    args: &[Bytes],
+    o: &Options,
+) -> Result<Vec<Option<Blob>>, CmdError> {
     let db = ks.db(ctx.db);
     let source = Source::of(db, &args[1], ctx.now_ms)?;
     let (mut alpha, mut by, mut dontsort) = (o.alpha, o.by, o.dontsort);
@@ -299,8 +315,9 @@ fn rows(ks: &Keyspace, ctx: &Ctx, args: &[Bytes], o: &Options) -> Result<Vec<Opt
             };
             let Some(value) = value else { continue };
             if !alpha {
-                item.score = sort_score(&value)
-                    .ok_or_else(|| CmdError::err("One or more scores can't be converted into double"))?;
+                item.score = sort_score(&value).ok_or_else(|| {
+                    CmdError::err("One or more scores can't be converted into double")
+                })?;
             } else if by.is_some() {
                 item.by = Some(value);
             }

@@ -39,7 +39,10 @@ fn lon_lat(g: &mut Gen) -> [Vec<u8>; 2] {
             (lon, lat)
         }
     };
-    [format!("{lon:.6}").into_bytes(), format!("{lat:.6}").into_bytes()]
+    [
+        format!("{lon:.6}").into_bytes(),
+        format!("{lat:.6}").into_bytes(),
+    ]
 }
 
 fn unit(g: &mut Gen) -> Vec<u8> {
@@ -180,7 +183,13 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
             c
         }
         8 => vec![b"ZREM".to_vec(), index(g), member(g)],
-        9 => vec![b"ZRANGE".to_vec(), b"dst".to_vec(), b"0".to_vec(), b"-1".to_vec(), b"WITHSCORES".to_vec()],
+        9 => vec![
+            b"ZRANGE".to_vec(),
+            b"dst".to_vec(),
+            b"0".to_vec(),
+            b"-1".to_vec(),
+            b"WITHSCORES".to_vec(),
+        ],
         10..=14 => search(g),
         _ => radius(g),
     }

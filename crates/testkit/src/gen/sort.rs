@@ -82,9 +82,15 @@ pub fn command(g: &mut Gen) -> Vec<Vec<u8>> {
         ],
         9 => vec![
             "DEL".to_string(),
-            g.pick(&["sl0", "sl1", "ss0", "ss1", "sz0", "dst"]).to_string(),
+            g.pick(&["sl0", "sl1", "ss0", "ss1", "sz0", "dst"])
+                .to_string(),
         ],
-        10 => vec!["LRANGE".to_string(), "dst".to_string(), "0".to_string(), "-1".to_string()],
+        10 => vec![
+            "LRANGE".to_string(),
+            "dst".to_string(),
+            "0".to_string(),
+            "-1".to_string(),
+        ],
         _ => return sort(g),
     };
     words.into_iter().map(String::into_bytes).collect()
@@ -101,7 +107,10 @@ fn sort(g: &mut Gen) -> Vec<Vec<u8>> {
     let is_list = key.starts_with("sl");
     let readonly = !key.starts_with("sz") && !key.starts_with('k') && g.chance(0.3);
     let store = !readonly && g.chance(0.3);
-    let mut c: Vec<String> = vec![if readonly { "SORT_RO" } else { "SORT" }.to_string(), key.clone()];
+    let mut c: Vec<String> = vec![
+        if readonly { "SORT_RO" } else { "SORT" }.to_string(),
+        key.clone(),
+    ];
     let mut by = None;
     if g.chance(0.5) {
         let pattern = by_pattern(g);

@@ -22,9 +22,13 @@ use crate::{args, Blob, CmdError, CmdResult, Ctx, Keyspace};
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Variant {
     /// GEORADIUS (`store`: STORE/STOREDIST allowed, i.e. not `_RO`).
-    Radius { store: bool },
+    Radius {
+        store: bool,
+    },
     /// GEORADIUSBYMEMBER.
-    ByMember { store: bool },
+    ByMember {
+        store: bool,
+    },
     Search,
     SearchStore,
 }
@@ -215,7 +219,8 @@ fn query(ks: &Keyspace, ctx: &Ctx, args: &[Bytes], variant: Variant) -> Result<A
         }
     };
     let (mut withdist, mut withhash, mut withcoord, mut any) = (false, false, false, false);
-    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) = (false, false, false, false);
+    let (mut from_member, mut from_lonlat, mut by_radius, mut by_box) =
+        (false, false, false, false);
     let mut order = None;
     let mut count: i64 = 0;
     let opts = &args[base..];
@@ -381,7 +386,8 @@ impl Answer {
     /// The reply of a query without STORE: members, each with the
     /// requested distance, hash and coordinates.
     fn reply(&self, out: &mut Reply) {
-        let extras = usize::from(self.withdist) + usize::from(self.withhash) + usize::from(self.withcoord);
+        let extras =
+            usize::from(self.withdist) + usize::from(self.withhash) + usize::from(self.withcoord);
         out.array(self.points.len());
         for p in &self.points {
             if extras > 0 {

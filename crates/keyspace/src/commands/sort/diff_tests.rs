@@ -7,13 +7,18 @@ use crate::testing::{check_command_info, random_sequences, Diff, Protocols, Redi
 fn setup(d: &mut Diff) {
     d.check_all(&[
         &["RPUSH", "l", "3", "1", "2", "10", "-1.5", "2"],
-        &["MSET", "w_1", "30", "w_2", "20", "w_3", "10", "w_10", "x", "o_1", "one", "o_3", "three"],
+        &[
+            "MSET", "w_1", "30", "w_2", "20", "w_3", "10", "w_10", "x", "o_1", "one", "o_3",
+            "three",
+        ],
         &["HSET", "h_1", "f", "hone", "g", "9"],
         &["HSET", "h_2", "f", "htwo", "g", "1"],
         &["SADD", "s", "5", "3", "9", "-2"],
         &["SADD", "s2", "b", "a", "c", "B", "a b"],
         &["ZADD", "z", "1", "c", "2", "b", "3", "a", "3", "d"],
-        &["RPUSH", "words", "b", "a", "c", "B", "", "a\x00z", "a\x00b", "ab"],
+        &[
+            "RPUSH", "words", "b", "a", "c", "B", "", "a\x00z", "a\x00b", "ab",
+        ],
         &["SET", "str", "x"],
     ]);
 }
@@ -33,7 +38,13 @@ fn options_orders_and_errors() {
         &["SORT", "l", "LIMIT", "0", "0"],
         &["SORT", "l", "LIMIT", "0", "-5", "DESC"],
         &["SORT", "l", "LIMIT", "9223372036854775807", "1"],
-        &["SORT", "l", "LIMIT", "-9223372036854775808", "9223372036854775807"],
+        &[
+            "SORT",
+            "l",
+            "LIMIT",
+            "-9223372036854775808",
+            "9223372036854775807",
+        ],
         &["SORT", "l", "LIMIT", "1", "1", "LIMIT", "0", "2"],
         &["SORT", "l", "BY", "w_*"],
         &["SORT", "l", "BY", "w_*", "DESC", "LIMIT", "1", "3"],
@@ -48,7 +59,18 @@ fn options_orders_and_errors() {
         &["SORT", "l", "BY", "#"],
         &["SORT", "l", "GET", "#"],
         &["SORT", "l", "GET", "o_*", "GET", "#", "GET", "h_*->f"],
-        &["SORT", "l", "BY", "w_*", "GET", "o_*", "GET", "h_*->f->g", "GET", "h_*->"],
+        &[
+            "SORT",
+            "l",
+            "BY",
+            "w_*",
+            "GET",
+            "o_*",
+            "GET",
+            "h_*->f->g",
+            "GET",
+            "h_*->",
+        ],
         &["SORT", "l", "GET", "##"],
         &["SORT", "l", "GET", "o_*", "LIMIT", "0", "0"],
         &["SORT", "s"],
@@ -95,7 +117,10 @@ fn options_orders_and_errors() {
 fn numbers_like_strtod() {
     let mut d = Diff::new();
     d.check_all(&[
-        &["RPUSH", "n", "3", " 2", "", "0x10", "inf", "-inf", "1", ".5", "5.", "+4", "1e5", "-0", "0"],
+        &[
+            "RPUSH", "n", "3", " 2", "", "0x10", "inf", "-inf", "1", ".5", "5.", "+4", "1e5", "-0",
+            "0",
+        ],
         &["SORT", "n"],
         &["SORT", "n", "DESC"],
         &["RPUSH", "ok", "1e-300", "0x1p-1030", "1\x00junk"],
@@ -137,7 +162,9 @@ fn store_writes_a_list() {
         &["LRANGE", "dst", "0", "-1"],
         &["SET", "str2", "v"],
         &["EXPIRE", "dst", "100"],
-        &["SORT", "l", "LIMIT", "0", "2", "STORE", "dst", "STORE", "str2"],
+        &[
+            "SORT", "l", "LIMIT", "0", "2", "STORE", "dst", "STORE", "str2",
+        ],
         &["TYPE", "str2"],
         &["TTL", "dst"],
         &["LRANGE", "str2", "0", "-1"],
@@ -165,7 +192,10 @@ fn random_commands_match_redis() {
         |_, _| {},
     );
     stats.assert_errors_below(3);
-    assert!(stats.nonempty * 6 > stats.total, "too few non-empty replies");
+    assert!(
+        stats.nonempty * 6 > stats.total,
+        "too few non-empty replies"
+    );
 }
 
 #[test]
