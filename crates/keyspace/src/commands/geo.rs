@@ -14,6 +14,8 @@
 mod diff_tests;
 mod hash;
 mod search;
+#[cfg(test)]
+mod tests;
 
 use bytes::Bytes;
 use resp::Reply;

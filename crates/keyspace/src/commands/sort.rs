@@ -419,3 +419,5 @@ fn reply_rows(out: &mut Reply, rows: &[Option<Blob>]) {
 
 #[cfg(test)]
 mod diff_tests;
+#[cfg(test)]
+mod tests;
