@@ -187,7 +187,7 @@ fn sort_score(value: &[u8]) -> Option<f64> {
     let hex = text
         .iter()
         .position(|b| !b.is_ascii_whitespace() && *b != b'+' && *b != b'-')
-        .is_some_and(|p| text[p..].len() > 1 && text[p + 1] | 0x20 == b'x');
+        .is_some_and(|p| text[p] == b'0' && text.get(p + 1).is_some_and(|x| x | 0x20 == b'x'));
     let underflow = score.is_subnormal() && !hex;
     (used == text.len() && !erange && !underflow && !score.is_nan()).then_some(score)
 }

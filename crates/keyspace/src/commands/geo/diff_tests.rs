@@ -751,3 +751,95 @@ fn command_getkeys_matches() {
         assert_eq!(r.run(&cmd), expected, "{case:?}");
     }
 }
+
+/// A large (skiplist-encoded) index of points all over the world, searched
+/// with radii and boxes from metres to the whole planet: huge searches use
+/// coarse steps where neighbour cells repeat, and results come in
+/// discovery order without ASC/DESC.
+#[test]
+fn large_index_and_huge_searches() {
+    let mut d = Diff::new();
+    let mut add = vec!["GEOADD".to_string(), "world".to_string()];
+    for i in 0..400u32 {
+        let lon = f64::from((i * 7919) % 36000) / 100.0 - 180.0;
+        let lat = f64::from((i * 104_729) % 17000) / 100.0 - 85.0;
+        add.extend([format!("{lon:.4}"), format!("{lat:.4}"), format!("m{i}")]);
+    }
+    d.check(&add);
+    d.check_encoding("world");
+    let centres = [
+        ("0", "0"),
+        ("179.5", "-10"),
+        ("-179.9", "84.9"),
+        ("20", "-84.9"),
+        ("13", "38"),
+    ];
+    for (lon, lat) in centres {
+        for (r, unit) in [
+            ("500", "km"),
+            ("3000", "km"),
+            ("7000", "km"),
+            ("15000", "km"),
+            ("30000", "km"),
+            ("800", "mi"),
+        ] {
+            d.check(&[
+                "GEOSEARCH",
+                "world",
+                "FROMLONLAT",
+                lon,
+                lat,
+                "BYRADIUS",
+                r,
+                unit,
+            ]);
+            d.check(&[
+                "GEOSEARCH",
+                "world",
+                "FROMLONLAT",
+                lon,
+                lat,
+                "BYBOX",
+                r,
+                r,
+                unit,
+                "WITHDIST",
+            ]);
+            d.check(&[
+                "GEORADIUS_RO",
+                "world",
+                lon,
+                lat,
+                r,
+                unit,
+                "COUNT",
+                "5",
+                "ANY",
+            ]);
+            d.check(&[
+                "GEORADIUS_RO",
+                "world",
+                lon,
+                lat,
+                r,
+                unit,
+                "COUNT",
+                "7",
+                "DESC",
+                "WITHHASH",
+            ]);
+        }
+    }
+    d.check(&[
+        "GEOSEARCHSTORE",
+        "near",
+        "world",
+        "FROMMEMBER",
+        "m7",
+        "BYRADIUS",
+        "4000",
+        "km",
+        "STOREDIST",
+    ]);
+    d.check_state();
+}
