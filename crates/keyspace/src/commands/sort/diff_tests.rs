@@ -87,6 +87,14 @@ fn options_orders_and_errors() {
         &["SORT", "z", "BY", "nosort", "DESC", "LIMIT", "1", "2"],
         &["@enc", "z"],
         &["SORT", "words", "ALPHA"],
+        // ALPHA ties (missing or equal BY values) keep the list order.
+        &["SORT", "words", "BY", "w_*", "ALPHA"],
+        &["SORT", "words", "BY", "w_*", "ALPHA", "DESC"],
+        &[
+            "SORT", "l", "BY", "h_*->f", "ALPHA", "GET", "#", "GET", "h_*->f",
+        ],
+        &["SORT", "l", "BY", "h_*->f", "ALPHA", "DESC", "STORE", "dst"],
+        &["LRANGE", "dst", "0", "-1"],
         &["SORT", "words", "ALPHA", "DESC"],
         &["SORT", "words"],
         &["SORT", "nokey"],
