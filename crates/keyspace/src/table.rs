@@ -130,6 +130,7 @@ pub enum Group {
     Scripting,
     HyperLogLog,
     Bitmap,
+    Geo,
 }
 
 impl Group {
@@ -149,6 +150,7 @@ impl Group {
             Group::Scripting => "scripting",
             Group::HyperLogLog => "hyperloglog",
             Group::Bitmap => "bitmap",
+            Group::Geo => "geo",
         }
     }
 
@@ -168,6 +170,7 @@ impl Group {
             Group::Scripting => "scripting",
             Group::HyperLogLog => "hyperloglog",
             Group::Bitmap => "bitmap",
+            Group::Geo => "geo",
         }
     }
 }
@@ -189,6 +192,9 @@ pub struct CommandSpec {
     /// Key positions for commands whose keys move.
     pub movable_keys: Option<KeysFn>,
     pub group: Group,
+    /// ACL categories that replace the group's (SORT: `@set`,
+    /// `@sortedset`, `@list`, `@dangerous`); empty for the group's own.
+    pub categories: &'static [&'static str],
     pub handler: Handler,
     pub summary: &'static str,
     pub since: &'static str,
@@ -213,6 +219,7 @@ impl CommandSpec {
             step: 0,
             movable_keys: None,
             group,
+            categories: &[],
             handler,
             summary: "",
             since: "1.0.0",
@@ -242,6 +249,12 @@ impl CommandSpec {
     /// Sets a key-finding function for commands whose keys move.
     pub const fn movable(mut self, find: KeysFn) -> CommandSpec {
         self.movable_keys = Some(find);
+        self
+    }
+
+    /// Replaces the group's ACL category with `categories`.
+    pub const fn categories(mut self, categories: &'static [&'static str]) -> CommandSpec {
+        self.categories = categories;
         self
     }
 
@@ -296,7 +309,11 @@ impl CommandSpec {
     /// ACL categories, derived like Redis from flags and group, in the
     /// order of Redis's category table (as `COMMAND INFO` lists them).
     pub fn acl_categories(&self) -> Vec<&'static str> {
-        let mut cats = vec![self.group.acl_category()];
+        let mut cats = if self.categories.is_empty() {
+            vec![self.group.acl_category()]
+        } else {
+            self.categories.to_vec()
+        };
         let derived = [
             (Flags::WRITE, "write"),
             (Flags::READONLY, "read"),

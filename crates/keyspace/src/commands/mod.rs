@@ -4,18 +4,20 @@
 mod bitmap;
 mod connection;
 mod expire;
+mod geo;
 mod hash;
 mod hll;
 mod keys;
 mod list;
 mod set;
+mod sort;
 mod string;
 mod zset;
 
 use crate::CommandSpec;
 
 /// The command table rows of every family.
-pub(crate) fn families() -> [&'static [CommandSpec]; 10] {
+pub(crate) fn families() -> [&'static [CommandSpec]; 12] {
     [
         connection::COMMANDS,
         keys::COMMANDS,
@@ -27,5 +29,7 @@ pub(crate) fn families() -> [&'static [CommandSpec]; 10] {
         list::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        geo::COMMANDS,
+        sort::COMMANDS,
     ]
 }

@@ -16,9 +16,9 @@ mod diff_tests;
 mod diff_tests_misc;
 #[cfg(test)]
 mod diff_tests_pops;
-mod parse;
+pub(super) mod parse;
 mod pop;
-mod range;
+pub(super) mod range;
 mod setops;
 #[cfg(test)]
 mod tests;
@@ -306,7 +306,8 @@ enum AddOutcome {
     Nop,
 }
 
-fn zadd(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
+/// ZADD; also GEOADD's backend (it passes encoded positions as scores).
+pub(super) fn zadd(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     zadd_generic(ks, ctx, args, out, false)
 }
 

@@ -65,7 +65,7 @@ fn check_row(spec: &CommandSpec, info: &[Frame]) -> usize {
         .collect();
     let mut theirs: Vec<String> = list(&info[6])
         .into_iter()
-        .filter(|c| c != "@dangerous" || spec.flags.contains(Flags::ADMIN))
+        .filter(|c| c != "@dangerous" || spec.flags.contains(Flags::ADMIN) || ours.contains(c))
         .collect();
     ours.sort();
     theirs.sort();

@@ -216,6 +216,14 @@ impl SortedSet {
         }
     }
 
+    /// Converts to the skiplist encoding (what Redis's SORT does to the
+    /// sorted sets it sorts); the members and their order are unchanged.
+    pub fn convert_to_skiplist(&mut self) {
+        if let SortedSet::Packed(p) = self {
+            *self = SortedSet::Skiplist(Box::new(Skiplist::from_sorted(packed_pairs(p))));
+        }
+    }
+
     /// Number of members.
     pub fn len(&self) -> usize {
         match self {

@@ -6,10 +6,12 @@
 //! of keys, so sequences collide on keys and exercise type errors.
 //! [`families`] lists them; a test picks one and asks for commands.
 
+pub mod geo;
 pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod set;
+pub mod sort;
 pub mod strings;
 pub mod zset;
 
@@ -75,5 +77,7 @@ pub fn families() -> Vec<(&'static str, Family)> {
         ("hash", hash::command),
         ("set", set::command),
         ("zset", zset::command),
+        ("geo", geo::command),
+        ("sort", sort::command),
     ]
 }

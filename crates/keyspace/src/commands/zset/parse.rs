@@ -21,7 +21,7 @@ fn starts_with_ci(s: &[u8], prefix: &[u8]) -> bool {
 /// leading whitespace, a sign, then `inf`/`infinity`/`nan[(...)]`, a
 /// hexadecimal float or a decimal float. Consumes nothing (value 0) when no
 /// number is found.
-pub(super) fn strtod(s: &[u8]) -> (f64, usize, bool) {
+pub(in crate::commands) fn strtod(s: &[u8]) -> (f64, usize, bool) {
     let mut i = 0;
     while i < s.len() && is_c_space(s[i]) {
         i += 1;
@@ -170,7 +170,7 @@ fn hex_float(s: &[u8]) -> Option<(f64, usize, bool)> {
 /// A score argument (ZADD, ZINCRBY, WEIGHTS): Redis's
 /// `getDoubleFromObject`: the whole argument is a number, no leading
 /// space, no overflow or underflow to zero, not NaN.
-pub(super) fn strict_float(s: &[u8]) -> Option<f64> {
+pub(in crate::commands) fn strict_float(s: &[u8]) -> Option<f64> {
     if s.first().is_none_or(|b| is_c_space(*b)) {
         return None;
     }

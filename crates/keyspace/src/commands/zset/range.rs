@@ -249,7 +249,7 @@ pub(super) fn zrevrangebylex(
 
 /// Stores `items` (distinct members) under `dst` like Redis's stores: an
 /// empty result deletes the destination. Replies with the cardinality.
-pub(super) fn store_result(
+pub(in crate::commands) fn store_result(
     ks: &mut Keyspace,
     ctx: &mut Ctx,
     dst: &[u8],
