@@ -4,10 +4,12 @@
 mod bitmap;
 mod connection;
 mod expire;
+mod functions;
 mod hash;
 mod hll;
 mod keys;
 mod list;
+mod scripting;
 mod set;
 mod string;
 mod zset;
@@ -15,7 +17,7 @@ mod zset;
 use crate::CommandSpec;
 
 /// The command table rows of every family.
-pub(crate) fn families() -> [&'static [CommandSpec]; 10] {
+pub(crate) fn families() -> [&'static [CommandSpec]; 12] {
     [
         connection::COMMANDS,
         keys::COMMANDS,
@@ -27,5 +29,7 @@ pub(crate) fn families() -> [&'static [CommandSpec]; 10] {
         list::COMMANDS,
         set::COMMANDS,
         zset::COMMANDS,
+        scripting::COMMANDS,
+        functions::COMMANDS,
     ]
 }
