@@ -6,6 +6,7 @@
 mod bit;
 mod cjson;
 mod cmsgpack;
+mod load;
 mod random;
 mod redis;
 mod structlib;
@@ -21,6 +22,7 @@ pub(crate) fn install(lua: &Lua, seed: u64, shared: &Rc<Shared>) -> mlua::Result
     let globals = lua.globals();
     globals.raw_set("redis", redis::table(lua, shared)?)?;
     random::install(lua, seed)?;
+    load::install(lua)?;
     globals.raw_set("cjson", cjson::table(lua)?)?;
     globals.raw_set("cmsgpack", cmsgpack::table(lua)?)?;
     globals.raw_set("bit", bit::table(lua)?)?;
