@@ -224,3 +224,78 @@ fn differential_libraries() {
         &["EVAL", "return tonumber('12') + 1", "0"],
     ]);
 }
+
+/// Random scripts from a small grammar over the string, list, hash, set
+/// and sorted-set families: statements that call or pcall a command
+/// (wrong types included), results collected into the returned table, in
+/// both script protocols and both client protocols.
+#[test]
+fn differential_random_scripts() {
+    use rand_core::{RngCore, SeedableRng};
+    const CALLS: &[&str] = &[
+        "'set', KEYS[1], ARGV[1]",
+        "'get', KEYS[1]",
+        "'get', 'missing'",
+        "'incr', KEYS[2]",
+        "'incrby', KEYS[2], 7",
+        "'append', KEYS[1], ARGV[2]",
+        "'strlen', KEYS[1]",
+        "'rpush', KEYS[3], ARGV[1], ARGV[2]",
+        "'lrange', KEYS[3], 0, -1",
+        "'lpop', KEYS[3]",
+        "'llen', KEYS[3]",
+        "'hset', KEYS[4], 'f', ARGV[1], 'g', 2",
+        "'hgetall', KEYS[4]",
+        "'hget', KEYS[4], 'nope'",
+        "'sadd', KEYS[5], 'a', 'b', 3",
+        "'smembers', KEYS[5]",
+        "'sismember', KEYS[5], 'a'",
+        "'zadd', KEYS[6], 1.5, 'm', 2, 'n'",
+        "'zrange', KEYS[6], 0, -1, 'WITHSCORES'",
+        "'zscore', KEYS[6], 'm'",
+        "'exists', KEYS[1], KEYS[2], 'missing'",
+        "'type', KEYS[3]",
+        "'del', KEYS[1]",
+        "'incr', KEYS[1]",
+        "'lpush', KEYS[1], 'x'",
+        "'hgetall', KEYS[3]",
+        "'expire', KEYS[2], 100",
+        "'ttl', KEYS[2]",
+    ];
+    for seed in 0..40u64 {
+        let mut rng = rand_xoshiro::Xoshiro256PlusPlus::seed_from_u64(seed);
+        let mut pick = |n: usize| (rng.next_u64() % n as u64) as usize;
+        let mut body = String::new();
+        if pick(3) == 0 {
+            body.push_str("redis.setresp(3)\n");
+        }
+        let statements = 1 + pick(6);
+        for i in 0..statements {
+            let call = CALLS[pick(CALLS.len())];
+            let function = if pick(2) == 0 { "pcall" } else { "call" };
+            body.push_str(&format!("local r{i} = redis.{function}({call})\n"));
+        }
+        let results: Vec<String> = (0..statements).map(|i| format!("r{i}")).collect();
+        body.push_str(&match pick(4) {
+            0 => format!("return r{}", statements - 1),
+            1 => format!("return type(r{})", pick(statements)),
+            _ => format!("return {{{}}}", results.join(", ")),
+        });
+        let script = [
+            "EVAL", &body, "6", "s", "n", "l", "h", "set", "z", "v1", "v2",
+        ];
+        // The same body as a library function.
+        let library = format!(
+            "#!lua name=lib\nredis.register_function('f', function(KEYS, ARGV)\n{body}\nend)"
+        );
+        let load: &[&str] = &["FUNCTION", "LOAD", "REPLACE", &library];
+        let fcall = [
+            "FCALL", "f", "6", "s", "n", "l", "h", "set", "z", "v1", "v2",
+        ];
+        let mut redis = crate::testing::Diff::labelled(&format!("script seed {seed}"));
+        redis.check_all(&[&script, &script, load, &fcall, &fcall]);
+        let mut redis3 = crate::testing::Diff::new_resp3();
+        redis3.label = format!("script seed {seed} (RESP3)");
+        redis3.check_all(&[&script, &script, load, &fcall, &fcall]);
+    }
+}
