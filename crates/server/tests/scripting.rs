@@ -310,3 +310,26 @@ fn fcall_through_the_redis_crate() -> RedisResult<()> {
     );
     Ok(())
 }
+
+#[test]
+fn info_reports_scripts() {
+    let server = TestServer::start();
+    let mut conn = server.conn();
+    conn.run(&["SCRIPT", "LOAD", "return 1"]);
+    conn.run(&["EVAL", "return 2", "0"]);
+    let info = |conn: &mut testkit::Conn, section: &str| match conn.run(&["INFO", section]) {
+        Frame::Bulk(text) => String::from_utf8_lossy(&text).into_owned(),
+        other => panic!("INFO replied {other:?}"),
+    };
+    let memory = info(&mut conn, "memory");
+    assert!(
+        memory.contains("number_of_cached_scripts:2\r\n"),
+        "{memory}"
+    );
+    assert!(
+        memory.contains("used_memory_scripts_eval:16\r\n"),
+        "{memory}"
+    );
+    let stats = info(&mut conn, "commandstats");
+    assert!(stats.contains("cmdstat_eval:calls=1,"), "{stats}");
+}
