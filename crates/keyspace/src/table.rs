@@ -306,7 +306,10 @@ impl CommandSpec {
             (Flags::BLOCKING, "blocking"),
         ];
         for (flag, cat) in derived {
-            if self.flags.contains(flag) && !cats.contains(&cat) {
+            // Like Redis, read-only scripting commands (EVAL_RO, FCALL_RO)
+            // are not in @read.
+            let scripting_read = cat == "read" && self.group == Group::Scripting;
+            if self.flags.contains(flag) && !cats.contains(&cat) && !scripting_read {
                 cats.push(cat);
             }
         }

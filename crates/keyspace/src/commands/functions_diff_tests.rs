@@ -45,6 +45,7 @@ fn differential_function_load_and_fcall() {
         &["FUNCTION", "DELETE", "nosuch"],
         &["FUNCTION", "DELETE", "badlib"],
         &["FUNCTION", "KILL"],
+        &["FUNCTION", "HELP"],
         &["FUNCTION", "RESTORE", "bad"],
         &["FUNCTION", "FLUSH", "foo"],
         &["FUNCTION", "FLUSH", "ASYNC"],

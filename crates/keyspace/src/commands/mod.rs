@@ -4,7 +4,7 @@
 mod bitmap;
 mod connection;
 mod expire;
-mod functions;
+pub(crate) mod functions;
 mod hash;
 mod hll;
 mod keys;

@@ -80,6 +80,9 @@ const SCRIPT: &[C] = &[
     C::new("script|kill", 2, G::Scripting, H::Read(script_kill))
         .flags(&[F::NOSCRIPT, F::ALLOW_BUSY])
         .doc("Kill the script currently in execution.", "2.6.0", "O(1)"),
+    C::new("script|debug", 3, G::Scripting, H::Read(script_debug))
+        .flags(&[F::NOSCRIPT])
+        .doc("Set the debug mode for executed scripts.", "3.2.0", "O(1)"),
     C::new("script|help", 2, G::Scripting, H::Read(script_help))
         .flags(&[F::LOADING, F::STALE])
         .doc("Show helpful text about the different subcommands", "5.0.0", "O(1)"),
@@ -214,6 +217,21 @@ fn script_kill(_: &Keyspace, _: &mut Ctx, _: &[Bytes], _: &mut Reply) -> CmdResu
     Err(CmdError::Other(
         "NOTBUSY No scripts in execution right now.".into(),
     ))
+}
+
+/// keel has no Lua debugger: scripts run on apply on every replica, where
+/// no client can step through them. `NO` (the default) is accepted.
+fn script_debug(_: &Keyspace, _: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
+    if args::is(&args[2], "no") {
+        out.ok();
+        return Ok(());
+    }
+    if args::is(&args[2], "yes") || args::is(&args[2], "sync") {
+        return Err(CmdError::err(
+            "SCRIPT DEBUG is not supported by keel (scripts run on apply, on every replica)",
+        ));
+    }
+    Err(CmdError::err("Use SCRIPT DEBUG YES/SYNC/NO"))
 }
 
 fn script_help(_: &Keyspace, _: &mut Ctx, _: &[Bytes], out: &mut Reply) -> CmdResult {

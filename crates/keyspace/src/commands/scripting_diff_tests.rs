@@ -182,6 +182,8 @@ fn differential_script_cache() {
         &["SCRIPT", "FOO"],
         &["SCRIPT"],
         &["SCRIPT", "HELP"],
+        &["SCRIPT", "DEBUG", "foo"],
+        &["SCRIPT", "DEBUG", "no"],
     ]);
 }
 
@@ -298,4 +300,15 @@ fn differential_random_scripts() {
         redis3.label = format!("script seed {seed} (RESP3)");
         redis3.check_all(&[&script, &script, load, &fcall, &fcall]);
     }
+}
+
+/// Arity, flags, key positions and ACL categories of EVAL, SCRIPT,
+/// FUNCTION and FCALL are those Redis reports in COMMAND INFO (SCRIPT HELP
+/// and the subcommands included).
+#[test]
+fn command_info_matches_redis() {
+    let specs = super::COMMANDS
+        .iter()
+        .chain(super::super::functions::COMMANDS.iter());
+    assert_eq!(crate::testing::check_command_info(specs), 23);
 }
