@@ -120,11 +120,8 @@ impl Vm {
             let register = function::register_function(&self.lua, Rc::clone(&registered))?;
             let register =
                 native::guarded(&self.lua, register, &self.host.raw_get("errmsg")?, false)?;
-            let (env, open): (Table, Function) = self
-                .lua
-                .load(include_str!("library.lua"))
-                .set_name("=keel")
-                .call(register)?;
+            let (env, open): (Table, Function) =
+                trusted_chunk(&self.lua, "library", include_str!("library.lua"))?.call(register)?;
             f.set_environment(env)?;
             let run: Function = self.host.raw_get("run")?;
             let values = run.call::<MultiValue>(f)?;
@@ -357,13 +354,50 @@ fn build(lua: &Lua, source: &'static str, seed: u64, shared: &Rc<Shared>) -> mlu
     let where_fn = lua.create_function(move |lua, ()| Ok(user_frame(lua, source)))?;
     let hit = Rc::clone(shared);
     let budget_hit = lua.create_function(move |_, ()| Ok(hit.budget_hit.get()))?;
-    lua.load(include_str!("prelude.lua"))
-        .set_name("=keel")
-        .call::<()>((host.clone(), where_fn, budget_hit))?;
-    lua.load(include_str!("protect.lua"))
-        .set_name("=keel")
-        .exec()?;
+    trusted_chunk(lua, "prelude", include_str!("prelude.lua"))?.call::<()>((
+        host.clone(),
+        where_fn,
+        budget_hit,
+    ))?;
+    trusted_chunk(lua, "protect", include_str!("protect.lua"))?.call::<()>(())?;
     Ok(host)
+}
+
+thread_local! {
+    /// keel's own Lua chunks, compiled once per thread: loading bytecode
+    /// is cheaper than parsing the source in every fresh state.
+    static TRUSTED: RefCell<Vec<(&'static str, Vec<u8>)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// One of keel's own chunks (never user code, which is always compiled
+/// as text) loaded from its cached bytecode.
+pub(crate) fn trusted_chunk(
+    lua: &Lua,
+    name: &'static str,
+    source: &'static str,
+) -> mlua::Result<Function> {
+    let cached = TRUSTED.with(|t| {
+        t.borrow()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, b)| b.clone())
+    });
+    let bytecode = match cached {
+        Some(bytecode) => bytecode,
+        None => {
+            let bytecode = lua
+                .load(source)
+                .set_name("=keel")
+                .into_function()?
+                .dump(false);
+            TRUSTED.with(|t| t.borrow_mut().push((name, bytecode.clone())));
+            bytecode
+        }
+    };
+    lua.load(&bytecode[..])
+        .set_name("=keel")
+        .set_mode(ChunkMode::Binary)
+        .into_function()
 }
 
 /// Source and current line of the innermost frame running user code.
