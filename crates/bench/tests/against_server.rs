@@ -229,18 +229,5 @@ fn evalsha_workload_on_redis() {
 #[test]
 fn evalsha_workload_on_keel() {
     let server = TestServer::start();
-    // Until scripting lands (issue 14) keel answers SCRIPT LOAD with
-    // "unknown command": the keel run is skipped, saying so. To be removed
-    // with the merge of scripting.
-    let (source, sha1) = Workload::Evalsha.script().unwrap();
-    let loaded = bench::runtime()
-        .unwrap()
-        .block_on(load_script(server.addr, source, sha1));
-    if let Err(e) = loaded {
-        if e.to_string().contains("unknown command") {
-            eprintln!("skipping the keel run: keel has no scripting yet ({e})");
-            return;
-        }
-    }
     evalsha_workload_increments_counters_with_a_ttl(server.addr);
 }

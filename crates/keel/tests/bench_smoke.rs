@@ -19,14 +19,7 @@ fn keel() -> Command {
 fn bench_compare_runs_every_workload_on_both_servers() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("bench.json");
-    // Until scripting lands keel cannot run evalsha (SCRIPT LOAD is an
-    // unknown command): every other workload runs. To be removed with the
-    // merge of scripting.
-    let workloads: Vec<&str> = Workload::ALL
-        .iter()
-        .filter(|w| **w != Workload::Evalsha || !support::keel_lacks_scripting())
-        .map(|w| w.name())
-        .collect();
+    let workloads: Vec<&str> = Workload::ALL.iter().map(|w| w.name()).collect();
     let out = keel()
         .args(["bench", "--compare", "--requests", "64", "--rounds", "2"])
         .arg("--workload")

@@ -20,23 +20,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use resp::Frame;
-use support::{keel_lacks_scripting, Keel};
+use support::Keel;
 use testkit::{Conn, RedisServer};
 
 mod support;
 
 /// How long one library's run may take, worker processes included.
 const DEADLINE: Duration = Duration::from_secs(180);
-
-/// Commands that belong to scripting (issue 14), which keel's runs need
-/// and which the check of the other commands leaves out.
-const SCRIPTING: [&str; 5] = [
-    "eval",
-    "evalsha",
-    "script|load",
-    "script|exists",
-    "script|flush",
-];
 
 /// What runs a script.
 #[derive(Clone, Copy)]
@@ -346,9 +336,6 @@ fn on_keel(library: &Library) {
     let Some(toolchain) = Toolchain::find() else {
         return;
     };
-    if keel_lacks_scripting() {
-        return;
-    }
     run(&toolchain, library, &Target::Keel(Keel::start()));
 }
 
@@ -392,8 +379,8 @@ fn ioredis_define_command_on_keel() {
     on_keel(&IOREDIS);
 }
 
-/// keel knows every command the libraries send, scripting aside (which
-/// the keel runs themselves need): `COMMAND INFO` describes each.
+/// keel knows every command the libraries send: `COMMAND INFO` describes
+/// each.
 #[test]
 fn keel_knows_every_other_command_the_libraries_send() {
     let keel = Keel::start();
@@ -401,7 +388,6 @@ fn keel_knows_every_other_command_the_libraries_send() {
     let commands: BTreeSet<&str> = LIBRARIES
         .iter()
         .flat_map(|l| l.commands.iter().copied())
-        .filter(|c| !SCRIPTING.contains(c))
         .collect();
     let unknown: Vec<&str> = commands
         .into_iter()

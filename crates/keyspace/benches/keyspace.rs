@@ -121,6 +121,17 @@ fn writes(c: &mut Criterion) {
             b"xxx",
         ])
     });
+    // The small rate-limiter script of issue 14's EVALSHA workload (as
+    // EVAL: apply runs both the same way once the body is found).
+    bench("eval-incr-expire", &|n, _| {
+        args(&[
+            b"EVAL",
+            b"local n = redis.call('incr', KEYS[1]) redis.call('expire', KEYS[1], ARGV[1]) return n",
+            b"1",
+            &key("rate:", n),
+            b"60",
+        ])
+    });
     bench("zadd", &|n, s| {
         args(&[
             b"ZADD",

@@ -1,5 +1,6 @@
 //! The execution context of one command.
 
+use bytes::Bytes;
 use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 use resp::Reply;
@@ -62,6 +63,9 @@ pub struct Ctx {
     modified: Option<Vec<(usize, Blob)>>,
     /// Keys that received elements blocked clients may be waiting for.
     ready: Option<Vec<(usize, Blob)>>,
+    /// Messages scripts published, `(channel, message)`, for the server to
+    /// deliver once the command is applied.
+    published: Vec<(Bytes, Bytes)>,
 }
 
 impl Ctx {
@@ -76,12 +80,19 @@ impl Ctx {
             blocked: None,
             modified: None,
             ready: None,
+            published: Vec::new(),
         }
     }
 
     /// The deterministic random generator.
     pub fn rng(&mut self) -> &mut impl RngCore {
         &mut self.rng
+    }
+
+    /// A seed drawn from the deterministic generator (for a script's
+    /// `math.random`).
+    pub fn rng_seed(&mut self) -> u64 {
+        self.rng.next_u64()
     }
 
     /// A random integer in `0..n` (`n > 0`).
@@ -133,6 +144,17 @@ impl Ctx {
         if let Some(list) = self.ready.as_mut() {
             list.push((db, Blob::from_slice(key)));
         }
+    }
+
+    /// Records a message a script published (PUBLISH from a script): the
+    /// server delivers it after the apply, so apply stays free of I/O.
+    pub fn publish(&mut self, channel: Bytes, message: Bytes) {
+        self.published.push((channel, message));
+    }
+
+    /// The messages published by the command, in order.
+    pub fn take_published(&mut self) -> Vec<(Bytes, Bytes)> {
+        std::mem::take(&mut self.published)
     }
 
     pub(crate) fn track(&mut self, modified: bool, ready: bool) {

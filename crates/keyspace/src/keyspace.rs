@@ -3,6 +3,7 @@
 use bytes::Bytes;
 use resp::Reply;
 
+use crate::script::Scripts;
 use crate::snapshot::SnapshotRun;
 use crate::table::{self, Handler};
 use crate::watch::Watches;
@@ -17,6 +18,9 @@ pub struct ApplyOutcome {
     /// For a transaction: the end offset in the reply buffer of each
     /// command's reply, or `None` if WATCH aborted it (nothing written).
     pub transaction: Option<Vec<usize>>,
+    /// Messages published by scripts, `(channel, message)`, to deliver to
+    /// subscribers now that the op is applied.
+    pub published: Vec<(Bytes, Bytes)>,
 }
 
 /// The databases and everything else that must be identical on every replica.
@@ -39,6 +43,8 @@ pub struct Keyspace {
     /// The running point-in-time snapshot, if any ([`crate::snapshot`]);
     /// each database keeps its own progress.
     pub(crate) snapshot: Option<Box<SnapshotRun>>,
+    /// The script cache and the function libraries.
+    pub(crate) scripts: Scripts,
 }
 
 impl PartialEq for Keyspace {
@@ -49,6 +55,7 @@ impl PartialEq for Keyspace {
             && self.watches == other.watches
             && self.track_ready == other.track_ready
             && self.ready == other.ready
+            && self.scripts == other.scripts
     }
 }
 
@@ -63,6 +70,7 @@ impl Keyspace {
             track_ready: false,
             ready: Vec::new(),
             snapshot: None,
+            scripts: Scripts::default(),
         }
     }
 
@@ -100,6 +108,11 @@ impl Keyspace {
     /// The clock of the last applied entry.
     pub fn clock_ms(&self) -> u64 {
         self.clock_ms
+    }
+
+    /// The script cache and function libraries.
+    pub fn scripts(&self) -> &Scripts {
+        &self.scripts
     }
 
     /// Number of WATCH sessions with watched keys.
@@ -146,14 +159,21 @@ impl Keyspace {
                 ApplyOutcome {
                     blocked: ctx.take_block(),
                     transaction: None,
+                    published: ctx.take_published(),
                 }
             }
             Op::Transaction {
                 session, commands, ..
-            } => ApplyOutcome {
-                blocked: None,
-                transaction: self.run_transaction(*session, commands, now_ms, seed, out),
-            },
+            } => {
+                let mut published = Vec::new();
+                let transaction =
+                    self.run_transaction(*session, commands, now_ms, seed, out, &mut published);
+                ApplyOutcome {
+                    blocked: None,
+                    transaction,
+                    published,
+                }
+            }
             Op::Watch { session, keys } => {
                 for (db, key) in keys {
                     let expire_at = self.db(*db).entry(key, now_ms).and_then(|e| e.expire_at());
@@ -265,6 +285,7 @@ impl Keyspace {
         now_ms: u64,
         seed: u64,
         out: &mut Reply,
+        published: &mut Vec<(Bytes, Bytes)>,
     ) -> Option<Vec<usize>> {
         let clean = self.watches.clean(session, now_ms);
         self.watches.unwatch(session);
@@ -279,6 +300,7 @@ impl Keyspace {
             self.run_command(&mut ctx, args, out);
             ends.push(out.len());
         }
+        published.extend(ctx.take_published());
         Some(ends)
     }
 

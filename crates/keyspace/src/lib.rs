@@ -27,6 +27,7 @@ pub mod glob;
 mod keyspace;
 mod long_double;
 mod op;
+pub mod script;
 pub mod snapshot;
 pub mod table;
 #[cfg(test)]

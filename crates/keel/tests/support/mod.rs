@@ -1,6 +1,5 @@
 //! keel servers for the keel crate's tests: in-process ([`Keel`]) or the
-//! binary on a port it picks itself ([`KeelProcess`]), and the check that
-//! marks the runs that wait for scripting.
+//! binary on a port it picks itself ([`KeelProcess`]).
 
 #![allow(dead_code)]
 
@@ -11,7 +10,6 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::Duration;
 
-use resp::Frame;
 use server::{Config, Durability, ServerHandle};
 use testkit::Conn;
 
@@ -63,19 +61,6 @@ impl Drop for Keel {
             self.runtime.block_on(handle.shutdown());
         }
     }
-}
-
-/// Until scripting lands (issue 14) keel answers EVAL with "unknown
-/// command": true (after saying so) while that is the case, so the runs
-/// that need scripting are skipped. To be removed with the merge of
-/// scripting.
-pub fn keel_lacks_scripting() -> bool {
-    let reply = Keel::start().conn().run(&["EVAL", "return 1", "0"]);
-    let lacks = matches!(&reply, Frame::Error(e) if e.starts_with("ERR unknown command"));
-    if lacks {
-        eprintln!("skipping what needs scripting on keel: EVAL answered {reply:?}");
-    }
-    lacks
 }
 
 /// A running keel process.

@@ -4,11 +4,13 @@
 mod bitmap;
 mod connection;
 mod expire;
+pub(crate) mod functions;
 mod geo;
 mod hash;
 mod hll;
 mod keys;
 mod list;
+mod scripting;
 mod set;
 mod sort;
 mod string;
@@ -17,7 +19,7 @@ mod zset;
 use crate::CommandSpec;
 
 /// The command table rows of every family.
-pub(crate) fn families() -> [&'static [CommandSpec]; 12] {
+pub(crate) fn families() -> [&'static [CommandSpec]; 14] {
     [
         connection::COMMANDS,
         keys::COMMANDS,
@@ -31,5 +33,7 @@ pub(crate) fn families() -> [&'static [CommandSpec]; 12] {
         zset::COMMANDS,
         geo::COMMANDS,
         sort::COMMANDS,
+        scripting::COMMANDS,
+        functions::COMMANDS,
     ]
 }

@@ -93,6 +93,9 @@ fn prefix(databases: u64) -> Vec<u8> {
         w.varint(0);
         w.varint(0);
         w.varint(0);
+        // No cached scripts, no function libraries.
+        w.varint(0);
+        w.varint(0);
     });
     buf
 }
@@ -176,7 +179,7 @@ fn structural_errors_are_named() {
             "not a keyspace snapshot (bad magic)",
         ),
         (
-            b"KEELKEYS\x03\0\0\0".to_vec(),
+            b"KEELKEYS\x04\0\0\0".to_vec(),
             "unsupported keyspace snapshot version",
         ),
         (

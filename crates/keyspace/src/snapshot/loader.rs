@@ -5,12 +5,15 @@ use super::{
     TAG_PART, VERSION,
 };
 use crate::codec::{self, CodecError, Encode, Reader};
+use crate::script::Scripts;
 use crate::value::blob;
 use crate::watch::Watches;
 use crate::{Keyspace, Value};
 
 /// The first format version, without large records; still read.
 const VERSION_1: u32 = 1;
+/// The second format version, without the scripting state; still read.
+const VERSION_2: u32 = 2;
 
 /// Streaming decoder of a keyspace snapshot: [`SnapshotLoader::feed`] the
 /// chunks in order (split anywhere), then [`SnapshotLoader::finish`].
@@ -194,7 +197,7 @@ impl SnapshotLoader {
             return Err(CodecError("not a keyspace snapshot (bad magic)"));
         }
         self.version = match <[u8; 4]>::try_from(version).map(u32::from_le_bytes) {
-            Ok(v @ (VERSION_1 | VERSION)) => v,
+            Ok(v @ (VERSION_1 | VERSION_2 | VERSION)) => v,
             _ => return Err(CodecError("unsupported keyspace snapshot version")),
         };
         self.stage = Stage::Header;
@@ -278,7 +281,7 @@ impl SnapshotLoader {
         let mut r = Reader::new(body);
         match (&mut self.stage, tag) {
             (Stage::Header, TAG_HEADER) => {
-                let ks = decode_header(&mut r)?;
+                let ks = decode_header(&mut r, self.version)?;
                 self.stage = Stage::Entries { ks, records: 0 };
             }
             (Stage::Header, _) => return Err(CodecError("missing header record")),
@@ -309,7 +312,7 @@ impl SnapshotLoader {
     }
 }
 
-fn decode_header(r: &mut Reader<'_>) -> Result<Keyspace, CodecError> {
+fn decode_header(r: &mut Reader<'_>, version: u32) -> Result<Keyspace, CodecError> {
     let databases = usize::try_from(r.varint()?)
         .ok()
         .filter(|n| (1..=MAX_DATABASES).contains(n))
@@ -317,7 +320,13 @@ fn decode_header(r: &mut Reader<'_>) -> Result<Keyspace, CodecError> {
     let clock_ms = r.varint()?;
     let seq = r.varint()?;
     let watches = Watches::decode(r)?;
+    let scripts = if version >= VERSION {
+        Scripts::decode(r)?
+    } else {
+        Scripts::default()
+    };
     let mut ks = Keyspace::new(databases);
+    ks.scripts = scripts;
     ks.clock_ms = clock_ms;
     ks.seq = seq;
     ks.watches = watches;
