@@ -56,6 +56,9 @@ pub struct Ctx {
     pub now_ms: u64,
     /// Inside MULTI/EXEC or a script: blocking commands must not block.
     pub no_block: bool,
+    /// Inside a script: commands whose reply would depend on hash order
+    /// (`SORT ... BY nosort` on a set) order it, as Redis does for scripts.
+    pub in_script: bool,
     rng: Xoshiro256PlusPlus,
     blocked: Option<BlockRequest>,
     /// Keys changed by the command (only collected while someone watches or
@@ -76,6 +79,7 @@ impl Ctx {
             db,
             now_ms,
             no_block: false,
+            in_script: false,
             rng: Xoshiro256PlusPlus::seed_from_u64(seed),
             blocked: None,
             modified: None,

@@ -312,3 +312,24 @@ fn command_info_matches_redis() {
         .chain(super::super::functions::COMMANDS.iter());
     assert_eq!(crate::testing::check_command_info(specs), 23);
 }
+
+/// Inside a script, `SORT ... BY nosort` on a set sorts ALPHA (as with
+/// STORE), so that a script's view does not depend on hash order.
+#[test]
+fn differential_sort_by_nosort_in_a_script_is_ordered() {
+    assert_same_replies_resp2_and_3(&[
+        &["SADD", "s", "pear", "apple", "fig", "banana", "10", "9"],
+        &[
+            "EVAL",
+            "return redis.call('SORT', KEYS[1], 'BY', 'nosort')",
+            "1",
+            "s",
+        ],
+        &[
+            "EVAL",
+            "return redis.call('SORT', KEYS[1], 'BY', 'nosort', 'LIMIT', 1, 3)",
+            "1",
+            "s",
+        ],
+    ]);
+}

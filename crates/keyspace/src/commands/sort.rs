@@ -15,8 +15,9 @@
 //! missing BY values) keep the input order (Redis's `qsort` is glibc's
 //! stable merge sort). Without STORE, ALPHA compares like `strcoll` in the
 //! C locale (bytes up to the first NUL); with STORE it compares whole byte
-//! strings. `BY nosort` on a set with STORE sorts ALPHA anyway, so that the
-//! stored result does not depend on hash order.
+//! strings. `BY nosort` on a set with STORE, or inside a script, sorts
+//! ALPHA anyway, so that the stored result or the script's effects do not
+//! depend on hash order.
 //!
 //! SORT is a write (Redis flags it so because of STORE) and runs through
 //! the log even without STORE; SORT_RO is the read-only form.
@@ -274,7 +275,7 @@ fn rows(
     let db = ks.db(ctx.db);
     let source = Source::of(db, &args[1], ctx.now_ms)?;
     let (mut alpha, mut by, mut dontsort) = (o.alpha, o.by, o.dontsort);
-    if dontsort && matches!(source, Source::Set(_)) && o.store.is_some() {
+    if dontsort && matches!(source, Source::Set(_)) && (o.store.is_some() || ctx.in_script) {
         (dontsort, alpha, by) = (false, true, None);
     }
     let n = source.len() as i64;

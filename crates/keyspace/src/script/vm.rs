@@ -212,6 +212,7 @@ impl Vm {
         invoke: impl FnOnce() -> mlua::Result<MultiValue>,
     ) -> CmdResult {
         let no_block = std::mem::replace(&mut ctx.no_block, true);
+        let in_script = std::mem::replace(&mut ctx.in_script, true);
         let db = ctx.db;
         let host = RefCell::new(Host::new(
             target,
@@ -230,6 +231,7 @@ impl Vm {
         });
         let ctx = host.into_inner().into_ctx();
         ctx.no_block = no_block;
+        ctx.in_script = in_script;
         ctx.db = db;
         match result {
             Ok(values) => self.finish(values, inv, out),
