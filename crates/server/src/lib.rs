@@ -25,8 +25,10 @@ mod expire;
 #[cfg(feature = "fault-injection")]
 mod fault;
 mod listener;
+mod params;
 mod pubsub;
 mod registry;
+mod rewrite;
 mod shared;
 mod slowlog;
 mod stats;

@@ -1,0 +1,100 @@
+//! `CONFIG REWRITE`: writes the running configuration back into its TOML
+//! file, keeping the file's comments, order and formatting.
+//!
+//! To ensure a restart reads exactly the running values: every key the file
+//! has is set to its running value (or removed when the value is now unset,
+//! e.g. an empty `requirepass`), and every value that differs from the
+//! default is added; keys at their default that the file never had stay
+//! out, like Redis's rewrite. The new text goes to a temporary file in the
+//! same directory, is fsynced and renamed over the old one, so a crash
+//! leaves either the old or the new file.
+
+use std::io::Write;
+use std::path::Path;
+
+use toml_edit::{DocumentMut, Item, Table};
+
+use crate::config::Config;
+
+/// Why the file could not be rewritten.
+#[derive(Debug, thiserror::Error)]
+pub enum RewriteError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("the file is not valid TOML: {0}")]
+    Parse(#[from] toml_edit::TomlError),
+    #[error("cannot serialize the configuration: {0}")]
+    Serialize(#[from] toml::ser::Error),
+}
+
+/// Rewrites `path` so that loading it yields `config`.
+pub fn rewrite(path: &Path, config: &Config) -> Result<(), RewriteError> {
+    let mut doc: DocumentMut = std::fs::read_to_string(path)?.parse()?;
+    let running = toml::Table::try_from(config)?;
+    let defaults = toml::Table::try_from(Config::default())?;
+    merge(doc.as_table_mut(), &running, Some(&defaults))?;
+    write_atomically(path, doc.to_string().as_bytes())?;
+    Ok(())
+}
+
+/// Makes `table` hold `running`, recursing into sub-tables the file has.
+fn merge(
+    table: &mut Table,
+    running: &toml::Table,
+    defaults: Option<&toml::Table>,
+) -> Result<(), RewriteError> {
+    let stale: Vec<String> = table
+        .iter()
+        .map(|(k, _)| k.to_string())
+        .filter(|k| !running.contains_key(k))
+        .collect();
+    for key in stale {
+        table.remove(&key);
+    }
+    for (key, value) in running {
+        let default = defaults.and_then(|d| d.get(key));
+        match (table.get_mut(key), value) {
+            (Some(Item::Table(sub)), toml::Value::Table(values)) => {
+                merge(sub, values, default.and_then(toml::Value::as_table))?;
+            }
+            (Some(Item::Value(old)), _) => {
+                let decor = old.decor().clone();
+                let mut new = to_item(key, value)?;
+                if let Some(v) = new.as_value_mut() {
+                    *v.decor_mut() = decor;
+                }
+                table.insert(key, new);
+            }
+            (Some(_), _) => {
+                table.insert(key, to_item(key, value)?);
+            }
+            (None, _) if default != Some(value) => {
+                table.insert(key, to_item(key, value)?);
+            }
+            (None, _) => {}
+        }
+    }
+    Ok(())
+}
+
+/// `value` as the item TOML would write for `key = value`.
+fn to_item(key: &str, value: &toml::Value) -> Result<Item, RewriteError> {
+    let mut single = toml::Table::new();
+    single.insert(key.to_string(), value.clone());
+    let mut doc: DocumentMut = toml::to_string(&single)?.parse()?;
+    Ok(doc.remove(key).unwrap_or(Item::None))
+}
+
+fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".rewrite.tmp");
+    let tmp = std::path::PathBuf::from(tmp);
+    let mut file = std::fs::File::create(&tmp)?;
+    file.write_all(bytes)?;
+    file.sync_all()?;
+    std::fs::rename(&tmp, path)?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
+}
