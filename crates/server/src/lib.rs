@@ -37,7 +37,7 @@ mod store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use config::{Config, ConfigError, Durability};
+pub use config::{keyspace_events, Config, ConfigError, Durability, MaxmemoryPolicy};
 pub use listener::ServerError;
 pub use replication::{Engine, EngineError};
 pub use storage::{StdVfs, Vfs};

@@ -58,12 +58,12 @@ fn merge(
                 merge(sub, values, default.and_then(toml::Value::as_table))?;
             }
             (Some(Item::Value(old)), _) => {
-                let decor = old.decor().clone();
-                let mut new = to_item(key, value)?;
-                if let Some(v) = new.as_value_mut() {
-                    *v.decor_mut() = decor;
+                // In place, so the key's comments and the value's trailing
+                // comment stay.
+                if let Item::Value(mut new) = to_item(key, value)? {
+                    *new.decor_mut() = old.decor().clone();
+                    *old = new;
                 }
-                table.insert(key, new);
             }
             (Some(_), _) => {
                 table.insert(key, to_item(key, value)?);
