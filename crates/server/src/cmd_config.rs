@@ -140,9 +140,10 @@ const DURABILITY_PARAMS: [&str; 3] = ["durability", "appendfsync", "appendonly"]
 fn resolve(args: &[Bytes]) -> Result<Vec<(String, &'static Param, String)>, CmdError> {
     let mut pairs: Vec<(String, &'static Param, String)> = Vec::new();
     for pair in args.chunks(2) {
-        let name = String::from_utf8_lossy(&pair[0]).to_lowercase();
+        // Looked up case-insensitively, reported as given (like Redis).
+        let name = String::from_utf8_lossy(&pair[0]).into_owned();
         let value = String::from_utf8_lossy(&pair[1]).into_owned();
-        let Some(param) = params::find(&name) else {
+        let Some(param) = params::find(&name.to_lowercase()) else {
             return Err(CmdError::err(format!(
                 "Unknown option or number of arguments for CONFIG SET - '{name}'"
             )));
@@ -150,7 +151,10 @@ fn resolve(args: &[Bytes]) -> Result<Vec<(String, &'static Param, String)>, CmdE
         if !param.mutable {
             return Err(set_failed(&name, "can't set immutable config"));
         }
-        if pairs.iter().any(|(seen, _, _)| *seen == name) {
+        if pairs
+            .iter()
+            .any(|(seen, _, _)| seen.eq_ignore_ascii_case(&name))
+        {
             return Err(set_failed(&name, "duplicate parameter"));
         }
         pairs.push((name, param, value));

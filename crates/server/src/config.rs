@@ -58,7 +58,8 @@ pub enum MaxmemoryPolicy {
 }
 
 impl MaxmemoryPolicy {
-    /// Every policy, in Redis's order (the order of its error text).
+    /// Every policy, in Redis's order (the order of its error text; the
+    /// names are serde's kebab-case ones).
     pub const ALL: [MaxmemoryPolicy; 8] = [
         MaxmemoryPolicy::VolatileLru,
         MaxmemoryPolicy::VolatileLfu,
@@ -68,17 +69,6 @@ impl MaxmemoryPolicy {
         MaxmemoryPolicy::AllkeysLfu,
         MaxmemoryPolicy::AllkeysRandom,
         MaxmemoryPolicy::Noeviction,
-    ];
-    /// Redis's names, index for index with [`MaxmemoryPolicy::ALL`].
-    pub const NAMES: [&'static str; 8] = [
-        "volatile-lru",
-        "volatile-lfu",
-        "volatile-random",
-        "volatile-ttl",
-        "allkeys-lru",
-        "allkeys-lfu",
-        "allkeys-random",
-        "noeviction",
     ];
 }
 

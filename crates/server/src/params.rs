@@ -47,8 +47,9 @@ pub(crate) enum Check {
     /// A size with units (see [`parse_memory`]) of at least `min` bytes,
     /// at most `i64::MAX` (or `u64::MAX` when `full` is set).
     Memory { min: u64, full: bool },
-    /// One of these names, case-insensitive.
-    Enum(&'static [&'static str]),
+    /// One of these names, case-insensitive, each with its value; a value
+    /// two names share renders as the first (Redis's enum configs).
+    Enum(&'static [(&'static str, i64)]),
 }
 
 /// Where a typed value lives: bools as 0/1, enums as their index, sizes
@@ -134,11 +135,28 @@ const INT_MAX: i64 = i32::MAX as i64;
 const LONG_MAX: i64 = i64::MAX;
 const INT: Check = Check::Int(0, INT_MAX);
 const SIZE: Check = Check::Int(0, LONG_MAX);
+/// A size_t that Redis parses as a memory value.
+const SIZE_MEMORY: Check = Check::Memory {
+    min: 0,
+    full: false,
+};
 /// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` (1mb).
 const MIN_BUFFER_LIMIT: u64 = 1024 * 1024;
-const DURABILITY: &[&str] = &["fsync", "os", "memory"];
-/// `appendfsync`'s values, index for index with [`DURABILITY`].
-const APPENDFSYNC: &[&str] = &["always", "everysec", "no"];
+const DURABILITY: &[(&str, i64)] = &[("fsync", 0), ("os", 1), ("memory", 2)];
+/// `appendfsync`'s values, the same modes as [`DURABILITY`].
+const APPENDFSYNC: &[(&str, i64)] = &[("always", 0), ("everysec", 1), ("no", 2)];
+/// Index for index with [`MaxmemoryPolicy::ALL`].
+const POLICIES: &[(&str, i64)] = &[
+    ("volatile-lru", 0),
+    ("volatile-lfu", 1),
+    ("volatile-random", 2),
+    ("volatile-ttl", 3),
+    ("allkeys-lru", 4),
+    ("allkeys-lfu", 5),
+    ("allkeys-random", 6),
+    ("noeviction", 7),
+];
+const OOM_SCORE_ADJ: &[(&str, i64)] = &[("no", 0), ("yes", 1), ("relative", 1), ("absolute", 2)];
 
 /// Every parameter keel answers for.
 pub(crate) const PARAMS: &[Param] = &[
@@ -216,7 +234,7 @@ pub(crate) const PARAMS: &[Param] = &[
     ),
     typed(
         "maxmemory-policy",
-        Check::Enum(&MaxmemoryPolicy::NAMES),
+        Check::Enum(POLICIES),
         Field {
             get: |c| c.maxmemory_policy as i64,
             set: |c, n| c.maxmemory_policy = MaxmemoryPolicy::ALL[n as usize],
@@ -243,7 +261,7 @@ pub(crate) const PARAMS: &[Param] = &[
     aliased(
         "hash-max-listpack-value",
         &["hash-max-ziplist-value"],
-        SIZE,
+        SIZE_MEMORY,
         num!(hash_max_listpack_value),
     ),
     aliased(
@@ -255,7 +273,7 @@ pub(crate) const PARAMS: &[Param] = &[
     aliased(
         "zset-max-listpack-value",
         &["zset-max-ziplist-value"],
-        SIZE,
+        SIZE_MEMORY,
         num!(zset_max_listpack_value),
     ),
     typed("set-max-intset-entries", SIZE, num!(set_max_intset_entries)),
@@ -333,13 +351,12 @@ pub(crate) const PARAMS: &[Param] = &[
     no_op("auto-aof-rewrite-percentage", INT, "100"),
     no_op("jemalloc-bg-thread", Check::Bool, "yes"),
     no_op("no-appendfsync-on-rewrite", Check::Bool, "no"),
-    no_op(
-        "oom-score-adj",
-        Check::Enum(&["no", "yes", "relative", "absolute"]),
-        "no",
-    ),
+    no_op("oom-score-adj", Check::Enum(OOM_SCORE_ADJ), "no"),
     no_op("rdb-save-incremental-fsync", Check::Bool, "yes"),
-    no_op("rdbchecksum", Check::Bool, "yes"),
+    Param {
+        mutable: false,
+        ..no_op("rdbchecksum", Check::Bool, "yes")
+    },
     no_op("rdbcompression", Check::Bool, "yes"),
     no_op("stop-writes-on-bgsave-error", Check::Bool, "yes"),
 ];
@@ -418,9 +435,10 @@ impl Check {
             }
             Check::Enum(names) => names
                 .iter()
-                .position(|n| n.eq_ignore_ascii_case(v))
-                .map(|i| i as i64)
+                .find(|(n, _)| n.eq_ignore_ascii_case(v))
+                .map(|(_, value)| *value)
                 .ok_or_else(|| {
+                    let names: Vec<&str> = names.iter().map(|(n, _)| *n).collect();
                     format!(
                         "argument(s) must be one of the following: {}",
                         names.join(", ")
@@ -434,7 +452,10 @@ impl Check {
             Check::Bool => yes_no(n != 0),
             Check::Int(..) => n.to_string(),
             Check::Memory { .. } => (n as u64).to_string(),
-            Check::Enum(names) => names[n as usize].to_string(),
+            Check::Enum(names) => names
+                .iter()
+                .find(|(_, value)| *value == n)
+                .map_or_else(String::new, |(name, _)| name.to_string()),
         }
     }
 }

@@ -68,7 +68,7 @@ fn new_parameters_are_stored_and_validated() {
         ("active-expire-effort", "10", "10"),
         ("save", "100 2 30 4", "100 2 30 4"),
         ("rdbcompression", "NO", "no"),
-        ("oom-score-adj", "relative", "relative"),
+        ("oom-score-adj", "relative", "yes"),
     ];
     for (name, value, shown) in cases {
         set(&mut conn, &[name, value]).unwrap_or_else(|e| panic!("{name} {value}: {e}"));
@@ -127,7 +127,7 @@ fn multi_parameter_set_is_all_or_nothing() {
     );
     assert_eq!(
         raw.run(&["CONFIG", "SET", "maxmemory", "1", "MAXMEMORY", "2"]),
-        failed("maxmemory", "duplicate parameter")
+        failed("MAXMEMORY", "duplicate parameter")
     );
     assert_eq!(get_one(&mut conn, "maxmemory"), "0");
     // An apply error (the log cannot switch to or from memory while
