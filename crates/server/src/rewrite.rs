@@ -60,9 +60,15 @@ fn merge(
             (Some(Item::Value(old)), _) => {
                 // In place, so the key's comments and the value's trailing
                 // comment stay.
-                if let Item::Value(mut new) = to_item(key, value)? {
-                    *new.decor_mut() = old.decor().clone();
-                    *old = new;
+                // (A table becomes an inline table where the file has one.)
+                match to_item(key, value)?.into_value() {
+                    Ok(mut new) => {
+                        *new.decor_mut() = old.decor().clone();
+                        *old = new;
+                    }
+                    Err(item) => {
+                        table.insert(key, item);
+                    }
                 }
             }
             (Some(_), _) => {
@@ -97,4 +103,36 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::fs::File::open(dir)?.sync_all()?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::MaxmemoryPolicy;
+
+    /// keel.example.toml rewritten with changed values loads back as the
+    /// running configuration and keeps its comments.
+    #[test]
+    fn example_file_round_trips() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keel.example.toml");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("keel.toml");
+        std::fs::copy(&example, &path).expect("copy");
+        let mut running = Config::load(&path).expect("load");
+        running.requirepass = Some("s3cret".into());
+        running.maxmemory = 1 << 30;
+        running.maxmemory_policy = MaxmemoryPolicy::AllkeysLfu;
+        running.client_output_buffer_limit.pubsub.hard = 1;
+        running.latency_tracking_info_percentiles = vec![99.5];
+        running.no_op.insert("rdbcompression".into(), "no".into());
+        rewrite(&path, &running).expect("rewrite");
+        assert_eq!(Config::load(&path).expect("reload"), running);
+        let text = std::fs::read_to_string(&path).expect("read");
+        assert!(text.contains("# Memory limit and eviction"), "{text}");
+        assert!(text.contains("# Slow readers are disconnected"), "{text}");
+
+        running.requirepass = None;
+        rewrite(&path, &running).expect("rewrite");
+        assert_eq!(Config::load(&path).expect("reload"), running);
+    }
 }
