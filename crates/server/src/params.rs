@@ -474,11 +474,8 @@ pub(crate) fn check(config: &Config) -> Result<(), String> {
             }
         }
     }
-    if !(1..=500).contains(&config.hz) {
-        return Err(invalid(
-            "hz",
-            "argument must be between 1 and 500 inclusive".into(),
-        ));
+    if !(MIN_HZ..=MAX_HZ).contains(&config.hz) {
+        return Err(invalid("hz", out_of_range(MIN_HZ.into(), MAX_HZ.into())));
     }
     let limits = config.client_output_buffer_limit;
     for limit in [limits.normal, limits.pubsub] {
@@ -554,9 +551,13 @@ pub fn parse_memory(v: &str) -> Option<u64> {
     Some(n.saturating_mul(multiplier))
 }
 
-/// Redis accepts any int for `hz` and clamps it to 1..=500.
+/// The `hz` range Redis clamps to.
+const MIN_HZ: u32 = 1;
+const MAX_HZ: u32 = 500;
+
+/// Redis accepts any int for `hz` and clamps it to `MIN_HZ..=MAX_HZ`.
 fn set_hz(c: &mut Config, v: &str) -> Result<(), String> {
-    c.hz = Check::Int(0, INT_MAX).parse(v)?.clamp(1, 500) as u32;
+    c.hz = INT.parse(v)?.clamp(MIN_HZ.into(), MAX_HZ.into()) as u32;
     Ok(())
 }
 
