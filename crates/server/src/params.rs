@@ -573,18 +573,39 @@ fn set_appendonly(c: &mut Config, v: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// `save`: empty, or `seconds changes` pairs of non-negative integers.
+/// `save`: empty, or `seconds changes` pairs separated by single spaces,
+/// seconds at least 1 and changes at least 0, parsed like C's `strtoll`
+/// (sign and leading zeros allowed) and shown as plain numbers.
 fn set_save(c: &mut Config, v: &str) -> Result<(), String> {
-    let words: Vec<&str> = v.split_whitespace().collect();
-    let valid = words.len().is_multiple_of(2)
-        && words
-            .iter()
-            .all(|w| resp::parse_int(w.as_bytes()).is_some_and(|n| n >= 0));
-    if !valid {
-        return Err("Invalid save parameters".into());
+    const INVALID: &str = "Invalid save parameters";
+    if v.is_empty() {
+        c.save.clear();
+        return Ok(());
     }
-    c.save = words.join(" ");
+    let words: Vec<&str> = v.split(' ').collect();
+    if !words.len().is_multiple_of(2) {
+        return Err(INVALID.into());
+    }
+    let mut numbers = Vec::with_capacity(words.len());
+    for (i, word) in words.iter().enumerate() {
+        let n = strtoll(word).ok_or(INVALID)?;
+        let min = if i % 2 == 0 { 1 } else { 0 };
+        if n < min {
+            return Err(INVALID.into());
+        }
+        numbers.push(n.to_string());
+    }
+    c.save = numbers.join(" ");
     Ok(())
+}
+
+/// A whole word as C's `strtoll` reads it: an optional sign, then digits.
+fn strtoll(word: &str) -> Option<i64> {
+    let digits = word.strip_prefix(['+', '-']).unwrap_or(word);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    word.parse().ok()
 }
 
 fn set_keyspace_events(c: &mut Config, v: &str) -> Result<(), String> {
@@ -593,23 +614,31 @@ fn set_keyspace_events(c: &mut Config, v: &str) -> Result<(), String> {
     Ok(())
 }
 
+/// Each percentile like Redis's `%f` without trailing zeros.
 fn get_percentiles(c: &Config) -> String {
     let words: Vec<String> = c
         .latency_tracking_info_percentiles
         .iter()
-        .map(|p| p.to_string())
+        .map(|p| {
+            let fixed = format!("{p:.6}");
+            fixed
+                .trim_end_matches('0')
+                .trim_end_matches('.')
+                .to_string()
+        })
         .collect();
     words.join(" ")
 }
 
-/// Space-separated percentiles, each a number within 0..=100.
+/// Percentiles separated by single spaces, each a number (`strtod`'s
+/// decimal and exponent forms) within 0..=100.
 fn set_percentiles(c: &mut Config, v: &str) -> Result<(), String> {
     let mut percentiles = Vec::new();
-    for word in v.split_whitespace() {
+    for word in v.split(' ').filter(|_| !v.is_empty()) {
         let p: f64 = word
             .parse()
             .ok()
-            .filter(|p: &f64| p.is_finite())
+            .filter(|p: &f64| !p.is_nan())
             .ok_or("Invalid latency-tracking-info-percentiles parameters")?;
         if !(0.0..=100.0).contains(&p) {
             return Err(

@@ -10,6 +10,41 @@ use support::TestServer;
 use testkit::compare::{exact, show_command, sorted};
 use testkit::{Conn, RedisServer};
 
+/// `save` values: spacing, signs, zeros and bounds.
+const SAVES: &[&str] = &[
+    "",
+    "0 1",
+    "1 0",
+    "1 -1",
+    "+1 2",
+    "01 2",
+    " 1 2 ",
+    "1  2",
+    "1 2x",
+    "1 2 3",
+    "3600 1 300 100",
+];
+
+/// `latency-tracking-info-percentiles` and `notify-keyspace-events`
+/// values: spacing, number forms, rounding, class letters in any order.
+const LISTS: &[(&str, &str)] = &[
+    ("latency-tracking-info-percentiles", "1e2"),
+    ("latency-tracking-info-percentiles", "50,99"),
+    ("latency-tracking-info-percentiles", " 50  99 "),
+    ("latency-tracking-info-percentiles", "-0"),
+    ("latency-tracking-info-percentiles", "99.90 0.0001"),
+    ("latency-tracking-info-percentiles", "33.333333333"),
+    ("latency-tracking-info-percentiles", "inf"),
+    ("latency-tracking-info-percentiles", "nan"),
+    ("latency-tracking-info-percentiles", ""),
+    ("notify-keyspace-events", "KEA"),
+    ("notify-keyspace-events", "gA"),
+    ("notify-keyspace-events", "nA"),
+    ("notify-keyspace-events", "mK"),
+    ("notify-keyspace-events", "$"),
+    ("notify-keyspace-events", ""),
+];
+
 /// Parameters whose values and texts keel shares with Redis 7.0.
 const PARAMS: &[&str] = &[
     "hash-max-listpack-entries",
@@ -191,6 +226,14 @@ fn config_set_and_get_match_redis() {
         ],
         &["CONFIG", "GET", "nosuch*"],
     ];
+    for (name, value) in LISTS {
+        same(&mut k, &mut r, &["CONFIG", "SET", name, value]);
+        same(&mut k, &mut r, &["CONFIG", "GET", name]);
+    }
+    for value in SAVES {
+        same(&mut k, &mut r, &["CONFIG", "SET", "save", value]);
+        same(&mut k, &mut r, &["CONFIG", "GET", "save"]);
+    }
     let get_all: Vec<&str> = ["CONFIG", "GET"].iter().chain(PARAMS).copied().collect();
     for cmd in multi {
         same(&mut k, &mut r, cmd);
