@@ -3,6 +3,7 @@
 //! `CONFIG SET`. `keel.example.toml` documents every key; a test keeps it
 //! equal to the defaults.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -41,6 +42,36 @@ impl Durability {
     }
 }
 
+/// `maxmemory-policy`: which keys make room when `maxmemory` is reached.
+/// Stored for the eviction work; keel does not evict yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum MaxmemoryPolicy {
+    VolatileLru,
+    VolatileLfu,
+    VolatileRandom,
+    VolatileTtl,
+    AllkeysLru,
+    AllkeysLfu,
+    AllkeysRandom,
+    Noeviction,
+}
+
+impl MaxmemoryPolicy {
+    /// Every policy, in Redis's order (the order of its error text; the
+    /// names are serde's kebab-case ones).
+    pub const ALL: [MaxmemoryPolicy; 8] = [
+        MaxmemoryPolicy::VolatileLru,
+        MaxmemoryPolicy::VolatileLfu,
+        MaxmemoryPolicy::VolatileRandom,
+        MaxmemoryPolicy::VolatileTtl,
+        MaxmemoryPolicy::AllkeysLru,
+        MaxmemoryPolicy::AllkeysLfu,
+        MaxmemoryPolicy::AllkeysRandom,
+        MaxmemoryPolicy::Noeviction,
+    ];
+}
+
 /// One class of `client-output-buffer-limit`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case", deny_unknown_fields)]
@@ -62,9 +93,17 @@ pub struct OutputLimits {
 }
 
 /// The whole server configuration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Every field except `file` is a TOML key named like its `CONFIG`
+/// parameter; src/params.rs is the one table that parses, validates and
+/// renders them for `CONFIG GET/SET`, for the file and for `CONFIG REWRITE`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, rename_all = "kebab-case", deny_unknown_fields)]
 pub struct Config {
+    /// The TOML file this configuration was loaded from (the target of
+    /// `CONFIG REWRITE`); not itself a setting.
+    #[serde(skip)]
+    pub file: Option<PathBuf>,
     /// Addresses to listen on.
     pub bind: Vec<String>,
     /// TCP port (0 picks a free one).
@@ -107,11 +146,49 @@ pub struct Config {
     pub threads: usize,
     /// Log filter (tracing-subscriber syntax, e.g. "info" or "server=debug").
     pub log_level: String,
+    /// Redis's `save` points (`seconds changes` pairs); accepted and
+    /// reported, keel snapshots by `snapshot-entries`/`snapshot-bytes`.
+    pub save: String,
+    /// Memory limit in bytes (0: none). Stored; not acted on yet.
+    pub maxmemory: u64,
+    pub maxmemory_policy: MaxmemoryPolicy,
+    pub maxmemory_samples: u32,
+    pub maxmemory_eviction_tenacity: u32,
+    pub lfu_log_factor: u32,
+    pub lfu_decay_time: u32,
+    /// Encoding thresholds (stored for the encoding work; not acted on yet).
+    pub hash_max_listpack_entries: u64,
+    pub hash_max_listpack_value: u64,
+    pub zset_max_listpack_entries: u64,
+    pub zset_max_listpack_value: u64,
+    pub set_max_intset_entries: u64,
+    pub list_max_listpack_size: i32,
+    pub list_compress_depth: u32,
+    /// Milliseconds before a busy script lets other clients get `BUSY`.
+    pub busy_reply_threshold: u64,
+    pub latency_monitor_threshold: u64,
+    pub latency_tracking: bool,
+    pub latency_tracking_info_percentiles: Vec<f64>,
+    /// Keyspace notification classes as set (a valid class string; see
+    /// [`keyspace_events`]). Stored; no notifications are sent yet.
+    pub notify_keyspace_events: String,
+    pub tracking_table_max_keys: u64,
+    pub lazyfree_lazy_eviction: bool,
+    pub lazyfree_lazy_expire: bool,
+    pub lazyfree_lazy_server_del: bool,
+    pub lazyfree_lazy_user_del: bool,
+    pub lazyfree_lazy_user_flush: bool,
+    pub dynamic_hz: bool,
+    pub active_expire_effort: u32,
+    /// Redis parameters that mean nothing in keel, as last set (canonical
+    /// text by parameter name; unset ones report Redis's default).
+    pub no_op: BTreeMap<String, String>,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
+            file: None,
             bind: vec!["127.0.0.1".to_string()],
             port: 6379,
             dir: PathBuf::from("data"),
@@ -144,15 +221,37 @@ impl Default for Config {
             hz: 10,
             threads: 0,
             log_level: "info".to_string(),
+            save: "3600 1 300 100 60 10000".to_string(),
+            maxmemory: 0,
+            maxmemory_policy: MaxmemoryPolicy::Noeviction,
+            maxmemory_samples: 5,
+            maxmemory_eviction_tenacity: 10,
+            lfu_log_factor: 10,
+            lfu_decay_time: 1,
+            hash_max_listpack_entries: 128,
+            hash_max_listpack_value: 64,
+            zset_max_listpack_entries: 128,
+            zset_max_listpack_value: 64,
+            set_max_intset_entries: 512,
+            list_max_listpack_size: -2,
+            list_compress_depth: 0,
+            busy_reply_threshold: 5000,
+            latency_monitor_threshold: 0,
+            latency_tracking: true,
+            latency_tracking_info_percentiles: vec![50.0, 99.0, 99.9],
+            notify_keyspace_events: String::new(),
+            tracking_table_max_keys: 1_000_000,
+            lazyfree_lazy_eviction: false,
+            lazyfree_lazy_expire: false,
+            lazyfree_lazy_server_del: false,
+            lazyfree_lazy_user_del: false,
+            lazyfree_lazy_user_flush: false,
+            dynamic_hz: true,
+            active_expire_effort: 1,
+            no_op: BTreeMap::new(),
         }
     }
 }
-
-/// C's `INT_MAX`: Redis keeps `timeout`, `tcp-keepalive` and soft-limit
-/// seconds in an int.
-const INT_MAX: u64 = i32::MAX as u64;
-/// Smallest `proto-max-bulk-len` and `client-query-buffer-limit` (1mb).
-const MIN_BUFFER_LIMIT: u64 = 1024 * 1024;
 
 /// A configuration that cannot be used.
 #[derive(Debug, thiserror::Error)]
@@ -183,7 +282,10 @@ impl Config {
             source: Box::new(source),
         })?;
         config.validate()?;
-        Ok(config)
+        Ok(Config {
+            file: Some(path.to_path_buf()),
+            ..config
+        })
     }
 
     /// Checks values that serde cannot.
@@ -192,39 +294,86 @@ impl Config {
         if self.bind.is_empty() {
             return invalid("bind needs at least one address");
         }
-        if !(1..=1_000_000).contains(&self.databases) {
-            return invalid("databases must be between 1 and 1000000");
-        }
-        if !(1..=u32::MAX as usize).contains(&self.maxclients) {
-            return invalid("maxclients must be between 1 and 4294967295");
-        }
-        // Redis's ranges; they also keep every deadline computed from a
-        // setting representable.
-        if self.timeout > INT_MAX || self.tcp_keepalive > INT_MAX {
-            return invalid("timeout and tcp-keepalive must be between 0 and 2147483647");
-        }
-        let limits = self.client_output_buffer_limit;
-        if limits.normal.soft_seconds > INT_MAX || limits.pubsub.soft_seconds > INT_MAX {
-            return invalid("soft-seconds must be between 0 and 2147483647");
-        }
-        if self.slowlog_log_slower_than < -1 || self.slowlog_max_len > i64::MAX as usize {
-            return invalid("slowlog-log-slower-than must be at least -1, slowlog-max-len at most 9223372036854775807");
-        }
-        if !(MIN_BUFFER_LIMIT..=i64::MAX as u64).contains(&self.proto_max_bulk_len) {
-            return invalid("proto-max-bulk-len must be between 1mb and 9223372036854775807");
-        }
-        if !(MIN_BUFFER_LIMIT..=i64::MAX as u64).contains(&self.client_query_buffer_limit) {
-            return invalid(
-                "client-query-buffer-limit must be between 1mb and 9223372036854775807",
-            );
-        }
+        // Every CONFIG parameter within its range (Redis's; they also keep
+        // every deadline computed from a setting representable).
+        crate::params::check(self).map_err(ConfigError::Invalid)?;
         if self.log_segment_bytes < 4096 {
             return invalid("log-segment-bytes must be at least 4096");
         }
-        if !(1..=500).contains(&self.hz) {
-            return invalid("hz must be between 1 and 500");
-        }
         Ok(())
+    }
+}
+
+/// Keyspace notification classes (`notify-keyspace-events`), Redis's bits.
+pub mod keyspace_events {
+    pub const KEYSPACE: u16 = 1 << 0;
+    pub const KEYEVENT: u16 = 1 << 1;
+    pub const GENERIC: u16 = 1 << 2;
+    pub const STRING: u16 = 1 << 3;
+    pub const LIST: u16 = 1 << 4;
+    pub const SET: u16 = 1 << 5;
+    pub const HASH: u16 = 1 << 6;
+    pub const ZSET: u16 = 1 << 7;
+    pub const EXPIRED: u16 = 1 << 8;
+    pub const EVICTED: u16 = 1 << 9;
+    pub const STREAM: u16 = 1 << 10;
+    pub const KEY_MISS: u16 = 1 << 11;
+    pub const MODULE: u16 = 1 << 12;
+    pub const NEW: u16 = 1 << 13;
+    /// `A`: every class but key-miss and new.
+    pub const ALL: u16 =
+        GENERIC | STRING | LIST | SET | HASH | ZSET | EXPIRED | EVICTED | STREAM | MODULE;
+
+    /// Letters in the order Redis renders them (after `A`), with their bits.
+    const CLASSES: [(char, u16); 11] = [
+        ('g', GENERIC),
+        ('$', STRING),
+        ('l', LIST),
+        ('s', SET),
+        ('h', HASH),
+        ('z', ZSET),
+        ('x', EXPIRED),
+        ('e', EVICTED),
+        ('t', STREAM),
+        ('d', MODULE),
+        ('n', NEW),
+    ];
+    const FLAGS: [(char, u16); 3] = [('K', KEYSPACE), ('E', KEYEVENT), ('m', KEY_MISS)];
+
+    /// The bits of a class string like Redis's parser, `None` for a letter
+    /// it does not know.
+    pub fn parse(classes: &str) -> Option<u16> {
+        classes.chars().try_fold(0, |bits, c| {
+            let bit = match c {
+                'A' => ALL,
+                _ => {
+                    CLASSES
+                        .iter()
+                        .chain(FLAGS.iter())
+                        .find(|(letter, _)| *letter == c)?
+                        .1
+                }
+            };
+            Some(bits | bit)
+        })
+    }
+
+    /// Redis's canonical spelling of `bits`.
+    pub fn render(bits: u16) -> String {
+        let mut out = String::new();
+        if bits & ALL == ALL {
+            // Like Redis 7.0, `A` hides `n`.
+            out.push('A');
+        } else {
+            out.extend(
+                CLASSES
+                    .iter()
+                    .filter(|(_, b)| bits & b != 0)
+                    .map(|(c, _)| c),
+            );
+        }
+        out.extend(FLAGS.iter().filter(|(_, b)| bits & b != 0).map(|(c, _)| c));
+        out
     }
 }
 
@@ -235,7 +384,9 @@ mod tests {
     #[test]
     fn example_file_matches_defaults() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../keel.example.toml");
-        let example = Config::load(&path).expect("keel.example.toml must parse");
+        let mut example = Config::load(&path).expect("keel.example.toml must parse");
+        assert_eq!(example.file.as_deref(), Some(path.as_path()));
+        example.file = None;
         assert_eq!(
             example,
             Config::default(),

@@ -25,8 +25,10 @@ mod expire;
 #[cfg(feature = "fault-injection")]
 mod fault;
 mod listener;
+mod params;
 mod pubsub;
 mod registry;
+mod rewrite;
 mod shared;
 mod slowlog;
 mod stats;
@@ -35,7 +37,7 @@ mod store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-pub use config::{Config, ConfigError, Durability};
+pub use config::{keyspace_events, Config, ConfigError, Durability, MaxmemoryPolicy};
 pub use listener::ServerError;
 pub use replication::{Engine, EngineError};
 pub use storage::{StdVfs, Vfs};

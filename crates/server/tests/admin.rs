@@ -163,7 +163,7 @@ fn config_get_set_and_errors() {
         // This server keeps no log: it cannot start one.
         assert_eq!(
             conn.run(&["CONFIG", "SET", "appendfsync", "everysec"]),
-            err("ERR CONFIG SET failed (possibly related to argument 'durability') - durability memory cannot be switched on or off while running; restart with the new setting")
+            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - durability memory cannot be switched on or off while running; restart with the new setting")
         );
         assert_eq!(
             conn.run(&["CONFIG", "GET", "durability"]),
@@ -181,7 +181,7 @@ fn config_get_set_and_errors() {
         );
         assert_eq!(
             conn.run(&["CONFIG", "SET", "appendfsync", "no"]),
-            err("ERR CONFIG SET failed (possibly related to argument 'durability') - durability memory cannot be switched on or off while running; restart with the new setting")
+            err("ERR CONFIG SET failed (possibly related to argument 'appendfsync') - durability memory cannot be switched on or off while running; restart with the new setting")
         );
     }
     let Frame::Array(port) = conn.run(&["CONFIG", "GET", "port"]) else {

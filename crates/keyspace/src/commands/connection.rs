@@ -202,6 +202,13 @@ const CONFIG: &[C] = &[
     C::new("config|resetstat", 2, G::Server, H::Server)
         .flags(ADMIN)
         .doc("Resets the server's statistics.", "2.0.0", "O(1)"),
+    C::new("config|rewrite", 2, G::Server, H::Server)
+        .flags(ADMIN)
+        .doc(
+            "Persists the effective configuration to file.",
+            "2.8.0",
+            "O(1)",
+        ),
     C::new("config|help", 2, G::Server, H::Server)
         .flags(&[F::LOADING, F::STALE])
         .doc(
