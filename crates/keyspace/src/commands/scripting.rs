@@ -9,7 +9,7 @@
 use bytes::Bytes;
 use resp::Reply;
 
-use crate::script::{Invocation, Target, Vm};
+use crate::script::{with_script_vm, Invocation, Target};
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::{args, CmdError, CmdResult, Ctx, Keyspace};
 
@@ -141,23 +141,24 @@ fn run_script(
     out: &mut Reply,
 ) -> CmdResult {
     let n = numkeys(args)?;
-    let vm = Vm::new("@user_script", ctx.rng_seed())?;
-    let f = vm.compile(body)?;
     let sha = crate::script::sha1hex(body);
-    let target = match target {
-        Target::Write(ks) => {
-            ks.scripts.cache(body);
-            Target::Write(ks)
-        }
-        read => read,
-    };
-    let inv = Invocation {
-        name: &sha,
-        keys: &args[3..3 + n],
-        args: &args[3 + n..],
-        read_only,
-    };
-    vm.run(&f, target, ctx, &inv, out)
+    with_script_vm(ctx.rng_seed(), |vm| {
+        let f = vm.compiled(&sha, body)?;
+        let target = match target {
+            Target::Write(ks) => {
+                ks.scripts.cache(body);
+                Target::Write(ks)
+            }
+            read => read,
+        };
+        let inv = Invocation {
+            name: &sha,
+            keys: &args[3..3 + n],
+            args: &args[3 + n..],
+            read_only,
+        };
+        vm.run(&f, target, ctx, &inv, out)
+    })?
 }
 
 fn no_script() -> CmdError {
@@ -185,8 +186,9 @@ fn evalsha_ro(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> 
 }
 
 fn script_load(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    Vm::new("@user_script", ctx.rng_seed())?.compile(&args[2])?;
-    let sha = ks.scripts.cache(&args[2]);
+    let sha = crate::script::sha1hex(&args[2]);
+    with_script_vm(ctx.rng_seed(), |vm| vm.compiled(&sha, &args[2]))??;
+    ks.scripts.cache(&args[2]);
     out.bulk(sha.as_bytes());
     Ok(())
 }

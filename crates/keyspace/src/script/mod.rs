@@ -28,7 +28,7 @@ use crate::CmdError;
 pub(crate) use call::Target;
 pub(crate) use function::parse_header as parse_library_header;
 pub use function::{FunctionFlags, FunctionMeta, Library, FLAG_NAMES};
-pub(crate) use vm::{Invocation, Vm};
+pub(crate) use vm::{with_script_vm, Invocation, Vm};
 
 /// The Redis version scripts see (`redis.REDIS_VERSION`).
 pub const REDIS_VERSION: &str = "7.0.15";

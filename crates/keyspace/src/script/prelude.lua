@@ -1,4 +1,4 @@
--- keel's scripting prelude: runs once in every fresh script state, after
+-- keel's scripting prelude: runs once in every new script state, after
 -- the libraries are installed and before the user's code. It builds the
 -- parts of Redis's Lua API that are easiest to state in Lua (error
 -- objects, pcall, tostring); protect.lua makes the globals read-only last.
@@ -79,6 +79,11 @@ rawset(_G, 'tostring', function(v)
   end
   return raw_tostring(v)
 end)
+
+-- A reused state starts every call with the numbering of a new one.
+function host.reset()
+  ids, last_id = setmetatable({}, { __mode = 'k' }), 0
+end
 
 -- Redis's error handler: the error object gets the source and line of the
 -- user code that raised it.

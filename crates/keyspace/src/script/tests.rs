@@ -221,3 +221,68 @@ fn script_select_lasts_for_the_script_only() {
     assert_eq!(h.run(&["DBSIZE"]), Frame::Integer(0));
     assert_eq!(h.ks.db(3).len(), 1);
 }
+
+/// A state is used again only when the next call cannot tell it from a
+/// new one: what a script changed in the globals, a library table or the
+/// string metatable is gone in the next call, and numbering and random
+/// draws start over.
+#[test]
+fn nothing_a_script_changes_reaches_the_next_call() {
+    let mut h = Harness::at(1);
+    for (change, check, expected) in [
+        (
+            "string.rep = nil",
+            "return string.rep('a', 3)",
+            Frame::bulk("aaa"),
+        ),
+        (
+            "redis = nil",
+            "return redis.call('ping')",
+            Frame::Simple("PONG".into()),
+        ),
+        (
+            "rawset(_G, 'leak', 1)",
+            "return rawget(_G, 'leak')",
+            Frame::Null,
+        ),
+        (
+            "rawset(math, 'leak', 1)",
+            "return rawget(math, 'leak')",
+            Frame::Null,
+        ),
+        (
+            "getmetatable('').__index = nil",
+            "return ('a'):rep(2)",
+            Frame::bulk("aa"),
+        ),
+        (
+            "setmetatable(getmetatable(''), {__index = function() return 1 end})",
+            "return getmetatable(getmetatable('')) == nil",
+            Frame::Integer(1),
+        ),
+    ] {
+        h.run(&["EVAL", &format!("{change} return 1"), "0"]);
+        assert_eq!(h.run(&["EVAL", check, "0"]), expected, "after {change}");
+    }
+    let numbered = h.run(&["EVAL", "return tostring({})", "0"]);
+    assert_eq!(numbered, Frame::bulk("table: 0x00000001"));
+    assert_eq!(h.run(&["EVAL", "return tostring({})", "0"]), numbered);
+}
+
+/// The same call with the same seed draws the same numbers in a reused
+/// state as in a new one (a follower or a restarted node may be either).
+#[test]
+fn a_reused_state_draws_what_a_new_one_draws() {
+    let script = op(&["EVAL", "return {math.random(1000000), tostring({})}", "0"]);
+    let run = |ks: &mut Keyspace| {
+        let mut out = Reply::new(false);
+        ks.apply(&script, 1_000, 42, &mut out);
+        out.take()
+    };
+    let mut ks = Keyspace::new(16);
+    let first = run(&mut ks);
+    let poison = op(&["EVAL", "math.randomseed(7) string.rep = nil return 1", "0"]);
+    ks.apply(&poison, 1_000, 3, &mut Reply::new(false));
+    assert_eq!(run(&mut ks), first);
+    assert_eq!(run(&mut Keyspace::new(16)), first);
+}

@@ -1,19 +1,29 @@
-//! One sandboxed Lua 5.1 state per script call.
+//! Sandboxed Lua 5.1 states for script calls.
+//!
+//! A state holds the standard libraries Redis exposes, keel's `redis`,
+//! `cjson`, `cmsgpack`, `bit` and `struct` tables, the prelude
+//! (`prelude.lua`) and read-only globals (`protect.lua`).
 //!
 //! To ensure a script cannot carry state from one call to the next (which
-//! would make replicas diverge after a restart or a snapshot install), every
-//! call builds its own state: the standard libraries Redis exposes, keel's
-//! `redis`, `cjson`, `cmsgpack`, `bit` and `struct` tables, the prelude
-//! (`prelude.lua`) and read-only globals. The state is dropped when the call
-//! returns.
+//! would make replicas diverge after a restart or a snapshot install), a
+//! state is only used again ([`with_script_vm`]) when it is provably the
+//! state a new one would be: every call starts with the same counters,
+//! generator seed and `tostring` numbering ([`Vm::prepare`]), and after
+//! the call `host.pristine` checks that the globals, the library tables
+//! and the string metatable hold exactly what they held when the state was
+//! built; a state that fails the check, ran out of budget or holds more
+//! than [`REUSE_MEMORY`] is dropped and the next call builds a new one.
 
 use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
 use std::rc::Rc;
 
 use bytes::Bytes;
 use mlua::{
     ChunkMode, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState,
 };
+use rand_core::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 use resp::Reply;
 
 use super::call::{Host, Target};
@@ -23,6 +33,12 @@ use crate::{CmdError, CmdResult, Ctx};
 
 /// Instructions between two budget checks.
 const HOOK_STEP: u32 = 10_000;
+/// A state that holds more memory than this after a call is not reused,
+/// so the garbage of earlier calls takes at most this much of the next
+/// call's memory limit.
+const REUSE_MEMORY: usize = 1 << 20;
+/// Compiled scripts a reused state keeps (all are dropped when full).
+const COMPILED_SCRIPTS: usize = 512;
 /// Lua's base functions Redis does not expose.
 const REMOVED_GLOBALS: &[&str] = &[
     "dofile", "loadfile", "print", "setfenv", "getfenv", "newproxy",
@@ -38,7 +54,7 @@ pub(crate) struct Invocation<'a> {
     pub read_only: bool,
 }
 
-/// A fresh script state.
+/// A script state.
 pub(crate) struct Vm {
     lua: Lua,
     /// `host` table of the prelude: the raw functions behind `redis.call`.
@@ -46,6 +62,8 @@ pub(crate) struct Vm {
     /// The chunk name of user code (`@user_script` or `@user_function`).
     source: &'static str,
     shared: Rc<Shared>,
+    /// EVAL bodies compiled in this state, by SHA1.
+    compiled: RefCell<HashMap<String, Function>>,
 }
 
 /// State the Rust functions of one VM share.
@@ -56,6 +74,30 @@ pub(crate) struct Shared {
     pub used: Cell<u64>,
     /// `redis.setresp`: the protocol `redis.call` replies are converted from.
     pub resp3: Cell<bool>,
+    /// `math.random`'s generator.
+    pub rng: RefCell<Xoshiro256PlusPlus>,
+}
+
+thread_local! {
+    /// The EVAL state of this thread, kept between calls while it stays
+    /// pristine.
+    static SCRIPT_VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` on this thread's EVAL state (`@user_script`), prepared for a
+/// call seeded with `seed`; builds the state if there is none, and keeps
+/// it for the next call only if it is still pristine afterwards.
+pub(crate) fn with_script_vm<R>(seed: u64, f: impl FnOnce(&Vm) -> R) -> Result<R, CmdError> {
+    let vm = match SCRIPT_VM.with(|slot| slot.borrow_mut().take()) {
+        Some(vm) => vm,
+        None => Vm::new("@user_script", seed)?,
+    };
+    vm.prepare(seed).map_err(internal)?;
+    let result = f(&vm);
+    if vm.reusable() {
+        SCRIPT_VM.with(|slot| *slot.borrow_mut() = Some(vm));
+    }
+    Ok(result)
 }
 
 impl Vm {
@@ -71,16 +113,55 @@ impl Vm {
             budget_hit: Cell::new(false),
             used: Cell::new(0),
             resp3: Cell::new(false),
+            rng: RefCell::new(Xoshiro256PlusPlus::seed_from_u64(seed)),
         });
         install_budget(&lua, &shared).map_err(internal)?;
-        let host = build(&lua, source, seed, &shared).map_err(internal)?;
+        let host = build(&lua, source, &shared).map_err(internal)?;
         lua.set_memory_limit(MEMORY_LIMIT).map_err(internal)?;
         Ok(Vm {
             lua,
             host,
             source,
             shared,
+            compiled: RefCell::new(HashMap::new()),
         })
+    }
+
+    /// Starts a call as a new state would: no instructions used, RESP2
+    /// conversions, the generator seeded with `seed`, `tostring` numbering
+    /// from 1.
+    fn prepare(&self, seed: u64) -> mlua::Result<()> {
+        self.shared.budget_hit.set(false);
+        self.shared.used.set(0);
+        self.shared.resp3.set(false);
+        *self.shared.rng.borrow_mut() = Xoshiro256PlusPlus::seed_from_u64(seed);
+        self.host.raw_get::<Function>("reset")?.call(())
+    }
+
+    /// True if the next call may run in this state (see the module docs).
+    fn reusable(&self) -> bool {
+        !self.shared.budget_hit.get()
+            && self.lua.used_memory() <= REUSE_MEMORY
+            && self
+                .host
+                .raw_get::<Function>("pristine")
+                .and_then(|pristine| pristine.call::<bool>(()))
+                .unwrap_or(false)
+    }
+
+    /// The compiled form of EVAL `body` (whose SHA1 is `sha`), compiled
+    /// once per state.
+    pub(crate) fn compiled(&self, sha: &str, body: &[u8]) -> Result<Function, CmdError> {
+        if let Some(f) = self.compiled.borrow().get(sha) {
+            return Ok(f.clone());
+        }
+        let f = self.compile(body)?;
+        let mut compiled = self.compiled.borrow_mut();
+        if compiled.len() >= COMPILED_SCRIPTS {
+            compiled.clear();
+        }
+        compiled.insert(sha.to_string(), f.clone());
+        Ok(f)
     }
 
     /// Compiles user code, with Redis's error text on a syntax error.
@@ -332,12 +413,12 @@ fn budget_hook(
 
 /// Installs the sandboxed globals, the libraries, the prelude and the
 /// read-only protection; returns the prelude's `host` table.
-fn build(lua: &Lua, source: &'static str, seed: u64, shared: &Rc<Shared>) -> mlua::Result<Table> {
+fn build(lua: &Lua, source: &'static str, shared: &Rc<Shared>) -> mlua::Result<Table> {
     let globals = lua.globals();
     for name in REMOVED_GLOBALS {
         globals.raw_set(*name, Value::Nil)?;
     }
-    libs::install(lua, seed, shared)?;
+    libs::install(lua, shared)?;
     let errmsg = lua.create_function(|_, v: Value| {
         Ok(match v {
             Value::Error(e) => error_text(&e),
@@ -361,7 +442,7 @@ fn build(lua: &Lua, source: &'static str, seed: u64, shared: &Rc<Shared>) -> mlu
         where_fn,
         budget_hit,
     ))?;
-    trusted_chunk(lua, "protect", include_str!("protect.lua"))?.call::<()>(())?;
+    trusted_chunk(lua, "protect", include_str!("protect.lua"))?.call::<()>(host.clone())?;
     Ok(host)
 }
 

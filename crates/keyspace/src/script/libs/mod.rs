@@ -18,10 +18,10 @@ use mlua::Lua;
 use super::vm::Shared;
 
 /// Installs every library as a global of `lua`.
-pub(crate) fn install(lua: &Lua, seed: u64, shared: &Rc<Shared>) -> mlua::Result<()> {
+pub(crate) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
     let globals = lua.globals();
     globals.raw_set("redis", redis::table(lua, shared)?)?;
-    random::install(lua, seed)?;
+    random::install(lua, shared)?;
     load::install(lua)?;
     globals.raw_set("cjson", cjson::table(lua)?)?;
     globals.raw_set("cmsgpack", cmsgpack::table(lua)?)?;

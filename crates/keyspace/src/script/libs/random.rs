@@ -2,7 +2,6 @@
 //! entry, so every replica draws the same numbers (Lua's own use the C
 //! library's `rand`).
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use mlua::{Lua, Value};
@@ -10,15 +9,18 @@ use rand_core::{RngCore, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::fail;
+use crate::script::vm::Shared;
 
-pub(super) fn install(lua: &Lua, seed: u64) -> mlua::Result<()> {
-    let rng = Rc::new(RefCell::new(Xoshiro256PlusPlus::seed_from_u64(seed)));
+/// Installs `math.random` / `math.randomseed` on the generator in
+/// `shared` (re-seeded from the log entry at the start of every call).
+pub(super) fn install(lua: &Lua, shared: &Rc<Shared>) -> mlua::Result<()> {
     let math: mlua::Table = lua.globals().raw_get("math")?;
-    let draw = Rc::clone(&rng);
+    let draw = Rc::clone(shared);
+    let rng = Rc::clone(shared);
     math.raw_set(
         "random",
         lua.create_function(move |_, args: mlua::Variadic<Value>| {
-            let r = (draw.borrow_mut().next_u64() >> 11) as f64 / (1u64 << 53) as f64;
+            let r = (draw.rng.borrow_mut().next_u64() >> 11) as f64 / (1u64 << 53) as f64;
             let bound = |v: &Value| match v {
                 Value::Integer(n) => Ok(*n as f64),
                 Value::Number(n) => Ok(n.floor()),
@@ -52,7 +54,7 @@ pub(super) fn install(lua: &Lua, seed: u64) -> mlua::Result<()> {
                 Value::Number(n) => n as i64 as u64,
                 _ => return fail("bad argument #1 to 'randomseed' (number expected)"),
             };
-            *rng.borrow_mut() = Xoshiro256PlusPlus::seed_from_u64(seed);
+            *rng.rng.borrow_mut() = Xoshiro256PlusPlus::seed_from_u64(seed);
             Ok(())
         })?,
     )?;
