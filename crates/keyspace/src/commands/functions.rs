@@ -442,10 +442,7 @@ fn function_kill(_: &Keyspace, _: &mut Ctx, _: &[Bytes], _: &mut Reply) -> CmdRe
 }
 
 fn function_help(_: &Keyspace, _: &mut Ctx, _: &[Bytes], out: &mut Reply) -> CmdResult {
-    out.array(FUNCTION_HELP.len());
-    for line in FUNCTION_HELP {
-        out.simple(line);
-    }
+    super::write_help(out, FUNCTION_HELP);
     Ok(())
 }
 

@@ -470,10 +470,7 @@ const OBJECT_HELP: &[&str] = &[
 ];
 
 fn object_help(_: &Keyspace, _: &mut Ctx, _: &[Bytes], out: &mut Reply) -> CmdResult {
-    out.array(OBJECT_HELP.len());
-    for line in OBJECT_HELP {
-        out.simple(line);
-    }
+    super::write_help(out, OBJECT_HELP);
     Ok(())
 }
 

@@ -16,7 +16,17 @@ mod sort;
 mod string;
 mod zset;
 
+use resp::Reply;
+
 use crate::CommandSpec;
+
+/// Writes a `<CMD> HELP` reply: `lines` as an array of simple strings.
+pub(crate) fn write_help(out: &mut Reply, lines: &[&str]) {
+    out.array(lines.len());
+    for line in lines {
+        out.simple(line);
+    }
+}
 
 /// The command table rows of every family.
 pub(crate) fn families() -> [&'static [CommandSpec]; 14] {

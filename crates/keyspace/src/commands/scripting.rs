@@ -237,10 +237,7 @@ fn script_debug(_: &Keyspace, _: &mut Ctx, args: &[Bytes], out: &mut Reply) -> C
 }
 
 fn script_help(_: &Keyspace, _: &mut Ctx, _: &[Bytes], out: &mut Reply) -> CmdResult {
-    out.array(SCRIPT_HELP.len());
-    for line in SCRIPT_HELP {
-        out.simple(line);
-    }
+    super::write_help(out, SCRIPT_HELP);
     Ok(())
 }
 
