@@ -130,29 +130,29 @@ pub(crate) fn script_keys(args: &[Bytes]) -> Result<Vec<usize>, CmdError> {
     Ok((3..3 + n).collect())
 }
 
-/// Compiles and runs EVAL-style `body`, caching it when `cache` is given
-/// (only once it compiled, as Redis does).
+/// Compiles (once per script state) and runs EVAL-style `body`, whose
+/// SHA1 is `sha`; a write also caches it (only once it compiled, as Redis
+/// does).
 fn run_script(
     target: Target<'_>,
     ctx: &mut Ctx,
     args: &[Bytes],
-    body: &Bytes,
+    (sha, body): (&str, &Bytes),
     read_only: bool,
     out: &mut Reply,
 ) -> CmdResult {
     let n = numkeys(args)?;
-    let sha = crate::script::sha1hex(body);
     with_script_vm(ctx.rng_seed(), |vm| {
-        let f = vm.compiled(&sha, body)?;
+        let f = vm.compiled(sha, body)?;
         let target = match target {
             Target::Write(ks) => {
-                ks.scripts.cache(body);
+                ks.scripts.cache(sha, body);
                 Target::Write(ks)
             }
             read => read,
         };
         let inv = Invocation {
-            name: &sha,
+            name: sha,
             keys: &args[3..3 + n],
             args: &args[3 + n..],
             read_only,
@@ -161,34 +161,43 @@ fn run_script(
     })?
 }
 
+/// The SHA1 and body of the cached script EVALSHA names, or NOSCRIPT.
+fn cached_script(ks: &Keyspace, args: &[Bytes]) -> Result<(String, Bytes), CmdError> {
+    numkeys(args)?;
+    ks.scripts
+        .cached(&args[1])
+        .map(|(sha, body)| (sha.clone(), body.clone()))
+        .ok_or_else(no_script)
+}
+
 fn no_script() -> CmdError {
     CmdError::Other("NOSCRIPT No matching script. Please use EVAL.".into())
 }
 
 fn eval(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    run_script(Target::Write(ks), ctx, args, &args[1], false, out)
+    let sha = crate::script::sha1hex(&args[1]);
+    run_script(Target::Write(ks), ctx, args, (&sha, &args[1]), false, out)
 }
 
 fn evalsha(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    numkeys(args)?;
-    let body = ks.scripts.cached(&args[1]).cloned().ok_or_else(no_script)?;
-    run_script(Target::Write(ks), ctx, args, &body, false, out)
+    let (sha, body) = cached_script(ks, args)?;
+    run_script(Target::Write(ks), ctx, args, (&sha, &body), false, out)
 }
 
 fn eval_ro(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    run_script(Target::Read(ks), ctx, args, &args[1], true, out)
+    let sha = crate::script::sha1hex(&args[1]);
+    run_script(Target::Read(ks), ctx, args, (&sha, &args[1]), true, out)
 }
 
 fn evalsha_ro(ks: &Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
-    numkeys(args)?;
-    let body = ks.scripts.cached(&args[1]).cloned().ok_or_else(no_script)?;
-    run_script(Target::Read(ks), ctx, args, &body, true, out)
+    let (sha, body) = cached_script(ks, args)?;
+    run_script(Target::Read(ks), ctx, args, (&sha, &body), true, out)
 }
 
 fn script_load(ks: &mut Keyspace, ctx: &mut Ctx, args: &[Bytes], out: &mut Reply) -> CmdResult {
     let sha = crate::script::sha1hex(&args[2]);
     with_script_vm(ctx.rng_seed(), |vm| vm.compiled(&sha, &args[2]))??;
-    ks.scripts.cache(&args[2]);
+    ks.scripts.cache(&sha, &args[2]);
     out.bulk(sha.as_bytes());
     Ok(())
 }

@@ -69,22 +69,21 @@ pub struct Scripts {
 }
 
 impl Scripts {
-    /// Caches `body`, returning its SHA1.
-    pub(crate) fn cache(&mut self, body: &Bytes) -> String {
-        let sha = sha1hex(body);
-        self.cache
-            .entry(sha.clone())
-            .or_insert_with(|| body.clone());
-        sha
+    /// Caches `body`, whose SHA1 (lower-case hex) is `sha`.
+    pub(crate) fn cache(&mut self, sha: &str, body: &Bytes) {
+        if !self.cache.contains_key(sha) {
+            self.cache.insert(sha.to_string(), body.clone());
+        }
     }
 
-    /// The cached script with this SHA1 (any case), if any.
-    pub(crate) fn cached(&self, sha: &[u8]) -> Option<&Bytes> {
+    /// The cached script with this SHA1 (any case), if any, with its SHA1
+    /// in lower case.
+    pub(crate) fn cached(&self, sha: &[u8]) -> Option<(&String, &Bytes)> {
         if sha.len() != 40 {
             return None;
         }
         let lower = String::from_utf8_lossy(sha).to_ascii_lowercase();
-        self.cache.get(&lower)
+        self.cache.get_key_value(&lower)
     }
 
     /// Number of cached scripts.
