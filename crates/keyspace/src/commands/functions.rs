@@ -9,7 +9,7 @@
 use bytes::Bytes;
 use resp::Reply;
 
-use super::scripting::{numkeys, script_keys};
+use super::scripting::{numkeys, script_keys, RUNS_SCRIPT, RUNS_SCRIPT_READ_ONLY};
 use crate::codec::{Reader, Writer};
 use crate::script::{self, FunctionFlags, Invocation, Library, Target, Vm, FLAG_NAMES};
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
@@ -17,7 +17,7 @@ use crate::{args, glob, CmdError, CmdResult, Ctx, Keyspace};
 
 pub(crate) const COMMANDS: &[C] = &[
     C::new("fcall", -3, G::Scripting, H::Write(fcall))
-        .flags(&[F::NOSCRIPT, F::STALE, F::SKIP_MONITOR, F::NO_MANDATORY_KEYS])
+        .flags(RUNS_SCRIPT)
         .movable(script_keys)
         .doc(
             "Invoke a function",
@@ -25,13 +25,7 @@ pub(crate) const COMMANDS: &[C] = &[
             "Depends on the function that is executed.",
         ),
     C::new("fcall_ro", -3, G::Scripting, H::Read(fcall_ro))
-        .flags(&[
-            F::READONLY,
-            F::NOSCRIPT,
-            F::STALE,
-            F::SKIP_MONITOR,
-            F::NO_MANDATORY_KEYS,
-        ])
+        .flags(RUNS_SCRIPT_READ_ONLY)
         .movable(script_keys)
         .doc(
             "Invoke a read-only function",

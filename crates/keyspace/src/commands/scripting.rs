@@ -13,9 +13,21 @@ use crate::script::{with_script_vm, Invocation, Target};
 use crate::table::{CommandSpec as C, Flags as F, Group as G, Handler as H};
 use crate::{args, CmdError, CmdResult, Ctx, Keyspace};
 
+/// The flags of the commands that run a script or a function (Redis 7.0).
+pub(super) const RUNS_SCRIPT: &[F] =
+    &[F::NOSCRIPT, F::STALE, F::SKIP_MONITOR, F::NO_MANDATORY_KEYS];
+/// The same, for their read-only forms.
+pub(super) const RUNS_SCRIPT_READ_ONLY: &[F] = &[
+    F::READONLY,
+    F::NOSCRIPT,
+    F::STALE,
+    F::SKIP_MONITOR,
+    F::NO_MANDATORY_KEYS,
+];
+
 pub(crate) const COMMANDS: &[C] = &[
     C::new("eval", -3, G::Scripting, H::Write(eval))
-        .flags(&[F::NOSCRIPT, F::STALE, F::SKIP_MONITOR, F::NO_MANDATORY_KEYS])
+        .flags(RUNS_SCRIPT)
         .movable(script_keys)
         .doc(
             "Execute a Lua script server side",
@@ -23,7 +35,7 @@ pub(crate) const COMMANDS: &[C] = &[
             "Depends on the script that is executed.",
         ),
     C::new("evalsha", -3, G::Scripting, H::Write(evalsha))
-        .flags(&[F::NOSCRIPT, F::STALE, F::SKIP_MONITOR, F::NO_MANDATORY_KEYS])
+        .flags(RUNS_SCRIPT)
         .movable(script_keys)
         .doc(
             "Execute a Lua script server side",
@@ -31,13 +43,7 @@ pub(crate) const COMMANDS: &[C] = &[
             "Depends on the script that is executed.",
         ),
     C::new("eval_ro", -3, G::Scripting, H::Read(eval_ro))
-        .flags(&[
-            F::READONLY,
-            F::NOSCRIPT,
-            F::STALE,
-            F::SKIP_MONITOR,
-            F::NO_MANDATORY_KEYS,
-        ])
+        .flags(RUNS_SCRIPT_READ_ONLY)
         .movable(script_keys)
         .doc(
             "Execute a read-only Lua script server side",
@@ -45,13 +51,7 @@ pub(crate) const COMMANDS: &[C] = &[
             "Depends on the script that is executed.",
         ),
     C::new("evalsha_ro", -3, G::Scripting, H::Read(evalsha_ro))
-        .flags(&[
-            F::READONLY,
-            F::NOSCRIPT,
-            F::STALE,
-            F::SKIP_MONITOR,
-            F::NO_MANDATORY_KEYS,
-        ])
+        .flags(RUNS_SCRIPT_READ_ONLY)
         .movable(script_keys)
         .doc(
             "Execute a read-only Lua script server side",
